@@ -1,0 +1,13 @@
+# JC_ASAN / JC_UBSAN / JC_TSAN (libuv's ASAN/TSAN/UBSAN options).
+if(JC_ASAN)
+  add_compile_options(-fsanitize=address -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address)
+endif()
+if(JC_UBSAN)
+  add_compile_options(-fsanitize=undefined -fno-sanitize-recover=all)
+  add_link_options(-fsanitize=undefined)
+endif()
+if(JC_TSAN)
+  add_compile_options(-fsanitize=thread)
+  add_link_options(-fsanitize=thread)
+endif()
