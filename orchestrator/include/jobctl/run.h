@@ -1,0 +1,128 @@
+/*
+ * run.h: the DAG run engine. A struct jc_run executes one job run on a
+ * caller-supplied libuv loop (so the daemon can drive several runs in one
+ * loop): run_if evaluation, retries, task/job timeouts, cancel, repair,
+ * task values and dynamic references, all recorded in the store.
+ * Embedded mode (`jobctl run`) drives one run on a default loop.
+ */
+#ifndef JOBCTL_JOBCTL_RUN_H
+#define JOBCTL_JOBCTL_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "jobctl/executor.h"
+#include "jobctl/spec.h"
+#include "jobctl/store.h"
+
+struct jc_run;
+
+/* Task result as the engine tracks it (names = Databricks result_state). */
+enum jc_result {
+    JC_RESULT_NONE = 0, /* not terminal */
+    JC_RESULT_SUCCESS,
+    JC_RESULT_FAILED,
+    JC_RESULT_TIMEDOUT,
+    JC_RESULT_CANCELED,
+    JC_RESULT_EXCLUDED,
+    JC_RESULT_UPSTREAM_FAILED,
+    JC_RESULT_UPSTREAM_CANCELED,
+    JC_RESULT_DISABLED,
+    JC_RESULT_SUCCESS_WITH_FAILURES, /* job level only */
+    JC_RESULT_INTERNAL_ERROR         /* lifecycle INTERNAL_ERROR (a failure) */
+};
+const char *jc_result_name(enum jc_result r); /* "SUCCESS", ... */
+
+/* One task event: a task started, finished, is waiting for retry... */
+struct jc_task_event {
+    int64_t run_id;
+    const char *task_key;
+    int attempt;
+    const char *life_cycle_state; /* RUNNING, TERMINATED, WAITING_FOR_RETRY */
+    enum jc_result result;        /* JC_RESULT_NONE while not terminal */
+    const char *message;          /* state message, may be "" */
+    int64_t duration_ms;          /* of the attempt, when finished */
+};
+typedef void (*jc_task_event_cb)(void *arg, const struct jc_task_event *ev);
+/* Called once when the run is terminal (result is the job result). */
+typedef void (*jc_run_done_cb)(void *arg, struct jc_run *run,
+                               enum jc_result result);
+
+struct jc_run_opts {
+    const char *home;       /* JOBCTL_HOME; NULL = jc_store_home() */
+    const char *workspace;  /* NULL = "jobs/workspace" */
+    const struct jc_kv *params; /* job parameter overrides */
+    size_t nparams;
+    const char *const *only; /* run only these task keys (others EXCLUDED) */
+    size_t nonly;
+    int parallel;           /* max attempts at once; 0 = CPU count */
+    const char *trigger;    /* NULL = "ONE_TIME" */
+    const char *run_type;   /* NULL = "JOB_RUN" */
+    const char *run_name;   /* NULL = job name */
+    const char *idempotency_token;
+    int64_t kill_grace_ms;  /* 0 = $JOBCTL_KILL_GRACE_MS or 10000 */
+    struct jc_executor *local; /* NULL: the run creates a local executor */
+    struct jc_executor *remote; /* used for tasks jc_run_task_is_remote() */
+    bool force_remote;      /* --remote */
+    jc_task_event_cb on_task;
+    jc_run_done_cb on_done;
+    jc_attempt_account_cb on_account;
+    void *arg;              /* passed to the three callbacks */
+};
+#define JC_RUN_OPTS_INIT {0}
+
+/*
+ * Create a run of job (borrowed; must outlive the run): records the job
+ * and a PENDING run in the store, assigns the run_id. Nothing executes
+ * until jc_run_start(). Fails with JC_EINVAL on an invalid job (cycle,
+ * unknown dependency, unknown --only task).
+ */
+int jc_run_create(struct jc_run **out, struct jc_store *store,
+                  const struct jc_job *job, const struct jc_run_opts *opts);
+/*
+ * Repair run_id: re-run tasks (NULL/0 = the failed/canceled/timed-out ones)
+ * and everything downstream of them, under the same run_id with a new
+ * repair id. Other tasks keep their earlier results and task values.
+ */
+int jc_run_repair_create(struct jc_run **out, struct jc_store *store,
+                         const struct jc_job *job, int64_t run_id,
+                         const char *const *tasks, size_t ntasks,
+                         const struct jc_run_opts *opts);
+/* Start on loop; completion is reported through on_done. */
+int jc_run_start(struct jc_run *run, uv_loop_t *loop);
+/* Cancel: stop running attempts (SIGTERM, SIGKILL after grace), skip the rest. */
+int jc_run_cancel(struct jc_run *run, const char *why);
+int64_t jc_run_id(const struct jc_run *run);
+int64_t jc_run_repair_id(const struct jc_run *run);
+bool jc_run_finished(const struct jc_run *run);
+enum jc_result jc_run_result(const struct jc_run *run);
+/* Free a finished (or never started) run. */
+void jc_run_free(struct jc_run *run);
+
+/* Tasks that would go to the remote executor under these options. */
+bool jc_run_task_is_remote(const struct jc_job *job, const struct jc_task *t,
+                           bool force_remote);
+
+/*
+ * run_if evaluation (jobs-api.md 4.2) for one task whose parents are all
+ * terminal. parent_results[i] is parent i's result; outcome_ok[i] false
+ * when a condition-task outcome edge did not match (may be NULL).
+ * Returns 1 when the task must run, else 0 with *skip set to the result.
+ */
+int jc_run_if_eval(enum jc_run_if run_if, const enum jc_result *parent_results,
+                   const bool *outcome_ok, size_t n, enum jc_result *skip);
+/* Job result from leaf task results (jobs-api.md 4.3). */
+enum jc_result jc_run_job_result(const enum jc_result *all, size_t nall,
+                                 const enum jc_result *leaves, size_t nleaves);
+
+/*
+ * Convenience for embedded mode: run job on a private loop until done,
+ * SIGINT/SIGTERM cancel it. Returns 0 and sets *result/*run_id.
+ */
+int jc_run_foreground(struct jc_store *store, const struct jc_job *job,
+                      const struct jc_run_opts *opts, int64_t *run_id,
+                      enum jc_result *result);
+
+#endif
