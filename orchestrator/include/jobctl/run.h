@@ -119,7 +119,7 @@ enum jc_result jc_run_job_result(const enum jc_result *all, size_t nall,
 
 /*
  * Convenience for embedded mode: run job on a private loop until done,
- * SIGINT/SIGTERM cancel it. Returns 0 and sets *result/*run_id.
+ * SIGINT/SIGTERM cancel it. Returns 0 and sets *result and *run_id.
  */
 int jc_run_foreground(struct jc_store *store, const struct jc_job *job,
                       const struct jc_run_opts *opts, int64_t *run_id,
