@@ -1,13 +1,44 @@
 /*
- * cmd_produce.c: placeholder until the owning module lands (TODO(#issue)).
+ * cmd_produce.c: `jobctl produce`: execs jobctl-producer from the same directory as
+ * the running jobctl (/proc/self/exe), with the same arguments and no
+ * shell, so the orchestrator itself never links librdkafka.
  */
 #include "cli/cmd.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/mem.h"
 
 int cmd_produce(int argc, char **argv)
 {
-    (void)argc;
-    fprintf(stderr, "jobctl: '%s' is not implemented yet\n", argv[0]);
-    return 2;
+    char self[PATH_MAX], *slash, *prog;
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    char **args;
+    int i;
+
+    if (n <= 0) {
+        fprintf(stderr, "jobctl: cannot resolve /proc/self/exe: %s\n",
+                strerror(errno));
+        return 1;
+    }
+    self[n] = '\0';
+    slash = strrchr(self, '/');
+    if (slash)
+        *slash = '\0';
+    prog = ju_xasprintf("%s/jobctl-producer", self);
+    args = ju_xcalloc((size_t)argc + 1, sizeof(*args));
+    args[0] = prog;
+    for (i = 1; i < argc; i++)
+        args[i] = argv[i];
+    fflush(stdout);
+    fflush(stderr);
+    execv(prog, args);
+    fprintf(stderr, "jobctl: cannot run '%s': %s\n", prog, strerror(errno));
+    free(args);
+    free(prog);
+    return 1;
 }
