@@ -88,7 +88,11 @@ struct jc_run_row {
     int64_t owner_start;       /* its /proc start time (clock ticks) */
     char *owner_boot_id;
 };
-/* Insert; run_id allocated into r->run_id. NULL strings stored as NULL. */
+/*
+ * Insert; run_id allocated into r->run_id. NULL strings stored as NULL.
+ * owner_pid 0: the calling process becomes the owner (owner_boot_id is
+ * then replaced with a malloc'd string the caller releases).
+ */
 int jc_store_run_insert(struct jc_store *s, struct jc_run_row *r);
 /* Update state columns; result/msg may be NULL; end_ms 0 keeps running. */
 int jc_store_run_set_state(struct jc_store *s, int64_t run_id,
