@@ -1,0 +1,189 @@
+/*
+ * consume.c: the Kafka side of jobctl-bronze-ingest: manual assignment at
+ * the offsets stored in the tables, batch consumption from the consumer
+ * queue, micro-batch flushing (size or linger), and the available-now
+ * stop condition (every partition at its high watermark seen at start).
+ */
+#include "ingest.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jobctl/err.h"
+#include "taskcommon/task.h"
+#include "util/log.h"
+#include "util/mem.h"
+
+#define CONSUME_BATCH 4096
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+static struct ingest_part *find_part(struct ingest_state *st, int32_t id)
+{
+    /* Partitions are dense 0..n-1 in practice; fall back to a search. */
+    if (id >= 0 && (size_t)id < st->nparts && st->parts[id].id == id)
+        return &st->parts[id];
+    for (size_t i = 0; i < st->nparts; i++)
+        if (st->parts[i].id == id)
+            return &st->parts[i];
+    return NULL;
+}
+
+static int all_done(const struct ingest_state *st)
+{
+    for (size_t i = 0; i < st->nparts; i++)
+        if (!st->parts[i].done)
+            return 0;
+    return 1;
+}
+
+static int pending_offsets(const struct ingest_state *st)
+{
+    for (size_t i = 0; i < st->nparts; i++)
+        if (st->parts[i].consumed > st->parts[i].bronze_next)
+            return 1;
+    return 0;
+}
+
+static void mark_done(struct ingest_state *st, rd_kafka_t *rk,
+                      struct ingest_part *pt)
+{
+    (void)st;
+    (void)rk;
+    pt->done = 1;
+}
+
+int ingest_run(struct ingest_state *st, rd_kafka_t *rk)
+{
+    rd_kafka_topic_partition_list_t *assign;
+    rd_kafka_queue_t *q;
+    rd_kafka_message_t **msgs;
+    rd_kafka_resp_err_t err;
+    double batch_start, run_start = task_mono();
+    size_t i;
+    int rc = 0, nassigned = 0;
+
+    signal(SIGTERM, on_signal);
+    signal(SIGINT, on_signal);
+    assign = rd_kafka_topic_partition_list_new((int)st->nparts);
+    for (i = 0; i < st->nparts; i++) {
+        struct ingest_part *pt = &st->parts[i];
+        int64_t lo = 0, hi = 0;
+        pt->start = pt->bronze_next < pt->quar_next ? pt->bronze_next
+                                                    : pt->quar_next;
+        pt->consumed = pt->start;
+        if (!st->opts.continuous) {
+            err = rd_kafka_query_watermark_offsets(rk, st->opts.topic, pt->id,
+                                                   &lo, &hi, 10000);
+            if (err)
+                return jc_err_set(JC_EBUSY,
+                                  "cannot read watermarks of '%s' [%d]: %s",
+                                  st->opts.topic, (int)pt->id,
+                                  rd_kafka_err2str(err));
+            pt->high = hi;
+            if (pt->start < lo) {
+                log_warn("partition %d: offsets %lld..%lld are no longer in "
+                         "the topic (retention); resuming at %lld",
+                         (int)pt->id, (long long)pt->start,
+                         (long long)lo - 1, (long long)lo);
+            }
+            if (pt->start >= hi) {
+                pt->done = 1;
+                continue;
+            }
+        }
+        rd_kafka_topic_partition_list_add(assign, st->opts.topic, pt->id)
+            ->offset = pt->start;
+        nassigned++;
+    }
+    if (!nassigned) {
+        rd_kafka_topic_partition_list_destroy(assign);
+        return ingest_commit(st, 1);
+    }
+    err = rd_kafka_assign(rk, assign);
+    rd_kafka_topic_partition_list_destroy(assign);
+    if (err)
+        return jc_err_set(JC_EBUSY, "cannot assign partitions: %s",
+                          rd_kafka_err2str(err));
+    q = rd_kafka_queue_get_consumer(rk);
+    msgs = ju_xcalloc(CONSUME_BATCH, sizeof(*msgs));
+    st->ingest_time = task_now_us();
+    batch_start = task_mono();
+    while (!stop_requested) {
+        ssize_t n, k;
+        int timeout = 100;
+
+        if (!st->opts.continuous && all_done(st))
+            break;
+        n = rd_kafka_consume_batch_queue(q, timeout, msgs, CONSUME_BATCH);
+        if (n < 0) {
+            rc = jc_err_set(JC_EIO, "consume failed: %s",
+                            rd_kafka_err2str(rd_kafka_last_error()));
+            break;
+        }
+        if (n > 0)
+            ingest_crash_point("consume");
+        for (k = 0; k < n; k++) {
+            rd_kafka_message_t *m = msgs[k];
+            struct ingest_part *pt = find_part(st, m->partition);
+            if (m->err) {
+                if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                    if (pt && !st->opts.continuous && m->offset >= pt->high)
+                        mark_done(st, rk, pt);
+                } else if (m->err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
+                           m->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED) {
+                    rc = jc_err_set(JC_EINVAL, "topic '%s': %s",
+                                    st->opts.topic, rd_kafka_err2str(m->err));
+                } else {
+                    log_warn("kafka: %s", rd_kafka_err2str(m->err));
+                }
+                rd_kafka_message_destroy(m);
+                continue;
+            }
+            if (!pt || m->offset < pt->consumed) {
+                /* Not ours, or a replay of something already consumed. */
+                if (pt && m->offset < pt->consumed)
+                    st->n_skipped++;
+                rd_kafka_message_destroy(m);
+                continue;
+            }
+            ingest_batch_add(st, pt, m);
+            pt->consumed = m->offset + 1;
+            if (!st->opts.continuous && pt->consumed >= pt->high)
+                mark_done(st, rk, pt);
+            rd_kafka_message_destroy(m);
+        }
+        if (rc)
+            break;
+        if (st->batch_rows >= st->opts.batch_size ||
+            (st->opts.continuous && pending_offsets(st) &&
+             (task_mono() - batch_start) * 1000 >= (double)st->opts.linger_ms)) {
+            rc = ingest_commit(st, 0);
+            if (rc)
+                break;
+            st->ingest_time = task_now_us();
+            batch_start = task_mono();
+            if (st->opts.max_batches > 0 &&
+                st->n_batches >= st->opts.max_batches)
+                break;
+        }
+        if (st->opts.continuous && st->opts.max_seconds > 0 &&
+            task_mono() - run_start > st->opts.max_seconds &&
+            !pending_offsets(st))
+            break;
+    }
+    if (!rc)
+        rc = ingest_commit(st, 1);
+    free(msgs);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_assign(rk, NULL);
+    return rc;
+}
