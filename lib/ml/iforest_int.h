@@ -1,0 +1,52 @@
+/*
+ * iforest_int.h: the in-memory layout of a fitted isolation forest, shared
+ * by iforest.c (fit, score) and iforest_io.c (model file). Not for other
+ * components: they use ml/iforest.h.
+ */
+#ifndef JOBCTL_ML_IFOREST_INT_H
+#define JOBCTL_ML_IFOREST_INT_H
+
+#include "ml/iforest.h"
+
+/* One node as sklearn stores it (tree_ arrays). Leaves: left == right ==
+ * -1, feature == -1. Invariant (1): children indexes are > the parent's,
+ * so every path ends at a leaf. */
+struct ml_inode {
+    int32_t left;
+    int32_t right;
+    int32_t feature;   /* global feature index */
+    double threshold;  /* go left when (double)(float)x <= threshold */
+    uint32_t n_samples;
+};
+
+/* Compact form used by scoring: float threshold t_f = the largest float
+ * <= threshold (so float x <= threshold iff x <= t_f); leaves store the
+ * index of their path-length term in `right`. */
+struct ml_cnode {
+    float thr;
+    int32_t feature; /* -1 for leaves */
+    int32_t left;
+    int32_t right;
+};
+
+struct ml_itree {
+    size_t n_nodes;
+    struct ml_inode *nodes;
+    struct ml_cnode *cnodes;
+    double *leaf_term; /* per node: depth + 1 + c(n_samples) - 1 */
+};
+
+struct ml_iforest {
+    size_t n_features;
+    size_t n_estimators;
+    size_t max_samples;
+    double offset;
+    double contamination;
+    struct ml_itree *trees;
+};
+
+/* Build cnodes/leaf_term of every tree from nodes (after fit or load). */
+void ml_iforest__compile(struct ml_iforest *f);
+struct ml_iforest *ml_iforest__new(size_t n_features, size_t n_estimators);
+
+#endif
