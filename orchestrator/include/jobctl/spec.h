@@ -102,6 +102,16 @@ struct jc_task {
     enum jc_compute compute;
     char *existing_cluster_id;
     char *job_cluster_key;
+    char *environment_key;
+
+    /* for_each_task: inputs (JSON array text or a {{...}} reference),
+     * concurrency (default 1) and the nested task (never a for_each) */
+    char *for_each_inputs;
+    int64_t for_each_concurrency;
+    struct jc_task *for_each_task;
+    /* run_job_task.job_id; pipeline_task.pipeline_id */
+    int64_t run_job_id;
+    char *pipeline_id;
 
     json_t *raw;            /* the task object as loaded (owned reference) */
     struct jc_src_loc loc;  /* of the task object */
@@ -119,6 +129,8 @@ struct jc_schedule {
     bool paused;       /* pause_status == PAUSED */
 };
 
+struct jc_spec_priv;
+
 struct jc_job {
     int64_t job_id;  /* from a get-job response; 0 when absent */
     char *name;
@@ -134,6 +146,8 @@ struct jc_job {
     json_t *settings;            /* JobSettings incl. unknown keys (owned) */
     json_t *document;            /* the whole loaded document (owned) */
     char *source_path;           /* file it was loaded from, or NULL */
+    char *bundle_job_key;        /* bundle resources.jobs key, or NULL */
+    struct jc_spec_priv *priv;   /* loader internals (locations, notes) */
 };
 
 /* A diagnostic: "file:line:col: message". */
@@ -182,6 +196,15 @@ void jc_job_free(struct jc_job *job);
 const struct jc_task *jc_job_find_task(const struct jc_job *job,
                                        const char *task_key);
 const char *jc_run_if_name(enum jc_run_if r);
+/* "notebook_task", ... or "none" for JC_TASK_NONE. Static. */
+const char *jc_task_type_name(enum jc_task_type t);
+/*
+ * Where a node of job->settings / job->document came from (JSON and YAML
+ * inputs). Returns true and fills *out when known; false otherwise
+ * (out->file is still set to the job's source path, line = 0).
+ */
+bool jc_spec_loc(const struct jc_job *job, const json_t *node,
+                 struct jc_src_loc *out);
 /* Returns 0 and sets *out, or JC_EINVAL for an unknown name. */
 int jc_run_if_parse(const char *s, enum jc_run_if *out);
 

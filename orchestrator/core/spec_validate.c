@@ -1,0 +1,320 @@
+/*
+ * spec_validate.c: semantic checks on a loaded job (DESIGN.md section 4,
+ * jobs-api.md section 10): task keys, depends_on, cycles, run_if, task
+ * types, compute, retries/timeouts, schedule (Quartz cron + time zone).
+ * Messages point at the offending node: "file:line:col: ...".
+ */
+#include "jobctl/spec.h"
+
+#include <string.h>
+
+#include "core/spec_int.h"
+#include "jobctl/cron.h"
+#include "jobctl/dag.h"
+#include "jobctl/err.h"
+#include "jobctl/tz.h"
+#include "util/mem.h"
+
+#define MAX_TASKS 1000
+
+static void loc_of(const struct jc_job *job, const json_t *node,
+                   struct jc_src_loc *loc)
+{
+    jc_spec_loc(job, node, loc);
+}
+
+static const json_t *dep_node(const struct jc_task *t, size_t k)
+{
+    json_t *deps = json_object_get(t->raw, "depends_on");
+    size_t i, seen = 0;
+
+    /* deps[] skips malformed entries; find the k-th well-formed one */
+    for (i = 0; i < json_array_size(deps); i++) {
+        json_t *d = json_array_get(deps, i);
+
+        if (!json_is_string(json_object_get(d, "task_key")))
+            continue;
+        if (seen++ == k)
+            return d;
+    }
+    return t->raw;
+}
+
+static bool param_name_ok(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++) {
+        char c = *s;
+
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
+static void check_task(const struct jc_job *job, const struct jc_task *t,
+                       const json_t *job_clusters, struct jc_diags *diags)
+{
+    struct jc_src_loc loc;
+    json_t *v;
+
+    loc_of(job, t->raw, &loc);
+    if (t->type == JC_TASK_NONE) {
+        jc_diags_add(diags, &loc,
+                     "task '%s': no runnable task type (expected one of "
+                     "notebook_task, spark_python_task, python_wheel_task, "
+                     "spark_jar_task, sql_task, dbt_task, run_job_task, "
+                     "condition_task, for_each_task, pipeline_task, "
+                     "command_task)",
+                     t->task_key);
+    }
+    if (t->max_retries < -1) {
+        loc_of(job, json_object_get(t->raw, "max_retries"), &loc);
+        jc_diags_add(diags, &loc,
+                     "task '%s': max_retries must be -1 (forever) or more, "
+                     "not %lld",
+                     t->task_key, (long long)t->max_retries);
+    }
+    if (t->timeout_seconds < 0) {
+        loc_of(job, json_object_get(t->raw, "timeout_seconds"), &loc);
+        jc_diags_add(diags, &loc,
+                     "task '%s': timeout_seconds must not be negative",
+                     t->task_key);
+    }
+    if (t->min_retry_interval_millis < 0) {
+        loc_of(job, json_object_get(t->raw, "min_retry_interval_millis"),
+               &loc);
+        jc_diags_add(diags, &loc,
+                     "task '%s': min_retry_interval_millis must not be "
+                     "negative",
+                     t->task_key);
+    }
+    if (t->type == JC_TASK_COMMAND && t->ncommand == 0) {
+        loc_of(job, json_object_get(t->raw, "command_task"), &loc);
+        jc_diags_add(diags, &loc,
+                     "task '%s': command_task needs a non-empty 'command' "
+                     "list",
+                     t->task_key);
+    }
+    if (t->type == JC_TASK_NOTEBOOK && !t->notebook_path) {
+        loc_of(job, json_object_get(t->raw, "notebook_task"), &loc);
+        jc_diags_add(diags, &loc,
+                     "task '%s': notebook_task needs 'notebook_path'",
+                     t->task_key);
+    }
+    if (t->type == JC_TASK_SPARK_PYTHON && !t->python_file) {
+        loc_of(job, json_object_get(t->raw, "spark_python_task"), &loc);
+        jc_diags_add(diags, &loc,
+                     "task '%s': spark_python_task needs 'python_file'",
+                     t->task_key);
+    }
+    if (t->type == JC_TASK_CONDITION) {
+        static const char *const ops[] = {
+            "EQUAL_TO",  "NOT_EQUAL", "GREATER_THAN", "GREATER_THAN_OR_EQUAL",
+            "LESS_THAN", "LESS_THAN_OR_EQUAL"};
+        size_t i;
+        bool ok = false;
+
+        for (i = 0; t->cond_op && i < sizeof(ops) / sizeof(ops[0]); i++)
+            ok = ok || !strcmp(t->cond_op, ops[i]);
+        if (!ok) {
+            v = json_object_get(json_object_get(t->raw, "condition_task"),
+                                "op");
+            loc_of(job, v ? v : t->raw, &loc);
+            jc_diags_add(diags, &loc,
+                         "task '%s': invalid condition_task op '%s'",
+                         t->task_key, t->cond_op ? t->cond_op : "");
+        }
+    }
+    if (t->compute == JC_COMPUTE_JOB_CLUSTER && t->job_cluster_key) {
+        size_t i;
+        bool found = false;
+
+        for (i = 0; i < json_array_size(job_clusters); i++) {
+            json_t *k = json_object_get(json_array_get(job_clusters, i),
+                                        "job_cluster_key");
+
+            if (json_is_string(k) &&
+                !strcmp(json_string_value(k), t->job_cluster_key))
+                found = true;
+        }
+        if (!found) {
+            loc_of(job, json_object_get(t->raw, "job_cluster_key"), &loc);
+            jc_diags_add(diags, &loc,
+                         "task '%s': job_cluster_key '%s' is not defined in "
+                         "job_clusters",
+                         t->task_key, t->job_cluster_key);
+        }
+    }
+}
+
+static void check_schedule(const struct jc_job *job, struct jc_diags *diags)
+{
+    json_t *s = json_object_get(job->settings, "schedule");
+    json_t *v;
+    struct jc_src_loc loc;
+
+    if (!job->schedule.present)
+        return;
+    v = json_object_get(s, "quartz_cron_expression");
+    loc_of(job, v ? v : s, &loc);
+    if (!job->schedule.quartz_cron_expression) {
+        jc_diags_add(diags, &loc, "schedule: missing quartz_cron_expression");
+    } else {
+        struct jc_cron *cron = NULL;
+        char err[256];
+
+        if (jc_cron_parse(&cron, job->schedule.quartz_cron_expression, err,
+                          sizeof(err)) < 0)
+            jc_diags_add(diags, &loc,
+                         "schedule: invalid quartz_cron_expression '%s': %s",
+                         job->schedule.quartz_cron_expression, err);
+        jc_cron_free(cron);
+    }
+    v = json_object_get(s, "timezone_id");
+    loc_of(job, v ? v : s, &loc);
+    if (!job->schedule.timezone_id) {
+        jc_diags_add(diags, &loc, "schedule: missing timezone_id");
+    } else {
+        const struct jc_tz *tz = NULL;
+
+        if (jc_tz_load(&tz, job->schedule.timezone_id) < 0)
+            jc_diags_add(diags, &loc, "schedule: unknown timezone_id '%s'",
+                         job->schedule.timezone_id);
+    }
+    v = json_object_get(s, "pause_status");
+    if (v && !json_is_null(v) &&
+        (!json_is_string(v) ||
+         (strcmp(json_string_value(v), "PAUSED") &&
+          strcmp(json_string_value(v), "UNPAUSED")))) {
+        loc_of(job, v, &loc);
+        jc_diags_add(diags, &loc,
+                     "schedule: pause_status must be PAUSED or UNPAUSED");
+    }
+    if (json_object_get(job->settings, "continuous")) {
+        loc_of(job, json_object_get(job->settings, "continuous"), &loc);
+        jc_diags_add(diags, &loc,
+                     "only one of 'schedule' and 'continuous' may be set");
+    }
+}
+
+int jc_spec_validate(const struct jc_job *job, struct jc_diags *diags)
+{
+    size_t before = diags->n;
+    struct jc_src_loc loc;
+    struct jc_dag *dag = NULL;
+    json_t *job_clusters = json_object_get(job->settings, "job_clusters");
+    size_t i, k;
+    bool graph_ok = true;
+
+    /* problems noted while building the model (types, run_if, ...) */
+    if (job->priv)
+        for (i = 0; i < job->priv->notes.n; i++)
+            jc_diags_add(diags, NULL, "%s", job->priv->notes.items[i].msg);
+
+    loc_of(job, job->settings, &loc);
+    if (job->ntasks == 0)
+        jc_diags_add(diags, &loc, "job has no tasks");
+    if (job->ntasks > MAX_TASKS)
+        jc_diags_add(diags, &loc, "job has %zu tasks; at most %d allowed",
+                     job->ntasks, MAX_TASKS);
+    if (job->max_concurrent_runs < 0 || job->max_concurrent_runs > 1000) {
+        loc_of(job, json_object_get(job->settings, "max_concurrent_runs"),
+               &loc);
+        jc_diags_add(diags, &loc,
+                     "max_concurrent_runs must be between 0 and 1000");
+    }
+    if (job->timeout_seconds < 0) {
+        loc_of(job, json_object_get(job->settings, "timeout_seconds"), &loc);
+        jc_diags_add(diags, &loc, "job timeout_seconds must not be negative");
+    }
+    for (i = 0; i < job->nparams; i++) {
+        if (!param_name_ok(job->params[i].name)) {
+            loc_of(job,
+                   json_array_get(json_object_get(job->settings,
+                                                  "parameters"), i),
+                   &loc);
+            jc_diags_add(diags, &loc,
+                         "job parameter name '%s' may only use "
+                         "[A-Za-z0-9_.-]",
+                         job->params[i].name);
+        }
+    }
+    check_schedule(job, diags);
+
+    /* task keys, dependencies */
+    jc_dag_new(&dag, job, JC_DAG_LENIENT);
+    for (i = 0; i < job->ntasks; i++) {
+        const struct jc_task *t = &job->tasks[i];
+        size_t first;
+
+        loc_of(job, t->raw, &loc);
+        if (!*t->task_key) {
+            graph_ok = false;
+        } else if (jc_dag_lookup(dag, t->task_key, &first) && first != i) {
+            struct jc_src_loc floc;
+
+            loc_of(job, job->tasks[first].raw, &floc);
+            if (floc.line > 0)
+                jc_diags_add(diags, &loc,
+                             "duplicate task_key '%s' (first defined at "
+                             "line %d)",
+                             t->task_key, floc.line);
+            else
+                jc_diags_add(diags, &loc, "duplicate task_key '%s'",
+                             t->task_key);
+            graph_ok = false;
+        }
+        for (k = 0; k < t->ndeps; k++) {
+            size_t p, k2;
+            const struct jc_task *pt;
+
+            loc_of(job, dep_node(t, k), &loc);
+            if (!jc_dag_lookup(dag, t->deps[k].task_key, &p)) {
+                jc_diags_add(diags, &loc,
+                             "task '%s' depends on unknown task '%s'",
+                             t->task_key, t->deps[k].task_key);
+                graph_ok = false;
+                continue;
+            }
+            for (k2 = 0; k2 < k; k2++)
+                if (!strcmp(t->deps[k2].task_key, t->deps[k].task_key))
+                    break;
+            if (k2 < k)
+                jc_diags_add(diags, &loc,
+                             "task '%s' lists dependency '%s' twice",
+                             t->task_key, t->deps[k].task_key);
+            pt = &job->tasks[p];
+            if (t->deps[k].outcome) {
+                if (pt->type != JC_TASK_CONDITION)
+                    jc_diags_add(diags, &loc,
+                                 "task '%s': 'outcome' is only allowed on a "
+                                 "dependency on a condition_task ('%s' is "
+                                 "not one)",
+                                 t->task_key, pt->task_key);
+                else if (strcmp(t->deps[k].outcome, "true") &&
+                         strcmp(t->deps[k].outcome, "false"))
+                    jc_diags_add(diags, &loc,
+                                 "task '%s': outcome must be \"true\" or "
+                                 "\"false\", not '%s'",
+                                 t->task_key, t->deps[k].outcome);
+            }
+        }
+        check_task(job, t, job_clusters, diags);
+        if (t->for_each_task)
+            check_task(job, t->for_each_task, job_clusters, diags);
+    }
+    if (dag && jc_dag_has_cycle(dag)) {
+        size_t first = 0;
+        char *path = jc_dag_cycle_path(dag, &first);
+
+        loc_of(job, job->tasks[first].raw, &loc);
+        jc_diags_add(diags, &loc, "dependency cycle: %s", path);
+        free(path);
+    }
+    (void)graph_ok;
+    jc_dag_free(dag);
+    return diags->n > before ? JC_EINVAL : 0;
+}
