@@ -1,0 +1,46 @@
+/*
+ * cleanse.h: internal interface of jobctl-silver-cleanse: the row rules
+ * (rules.c: filter, cast) and the event_id index used for dedup (dedup.c).
+ */
+#ifndef JOBCTL_CLEANSE_CLEANSE_H
+#define JOBCTL_CLEANSE_CLEANSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lake/column.h"
+
+#define CLEANSE_NTYPES 3
+extern const char *const cleanse_types[CLEANSE_NTYPES];
+
+/* rules.c */
+/* Index of an accepted event_type, or -1. */
+int cleanse_event_type(const char *p, size_t n);
+/* Value text -> finite double; 0 ok, -1 rejected. */
+int cleanse_parse_value(const char *p, size_t n, double *out);
+/* Seconds since the epoch, floored (Spark unix_timestamp). */
+int64_t cleanse_unix_seconds(int64_t micros);
+/* Silver and benchmark_logs schemas. */
+void cleanse_silver_schema(struct lake_schema *s);
+void cleanse_benchmark_schema(struct lake_schema *s);
+
+/* dedup.c: open-addressing map from event_id to a row number. */
+struct cleanse_index {
+    uint64_t *hashes;
+    int64_t *rows; /* -1 = empty */
+    size_t cap;    /* power of two */
+    size_t n;
+};
+
+void cleanse_index_init(struct cleanse_index *ix);
+void cleanse_index_release(struct cleanse_index *ix);
+/* Find the row for key (the column holds keys of stored rows); -1 none. */
+int64_t cleanse_index_get(const struct cleanse_index *ix,
+                          const struct lake_column *keys, const char *p,
+                          size_t n);
+/* Insert or overwrite the row for key. */
+void cleanse_index_put(struct cleanse_index *ix,
+                       const struct lake_column *keys, const char *p,
+                       size_t n, int64_t row);
+
+#endif
