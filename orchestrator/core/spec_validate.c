@@ -217,8 +217,10 @@ int jc_spec_validate(const struct jc_job *job, struct jc_diags *diags)
     loc_of(job, job->settings, &loc);
     if (job->ntasks == 0)
         jc_diags_add(diags, &loc, "job has no tasks");
-    if (job->ntasks > MAX_TASKS)
-        jc_diags_add(diags, &loc, "job has %zu tasks; at most %d allowed",
+    /* Databricks rejects more than 1000 tasks; local runs have no limit */
+    if (job->remote && job->ntasks > MAX_TASKS)
+        jc_diags_add(diags, &loc,
+                     "remote job has %zu tasks; Databricks allows at most %d",
                      job->ntasks, MAX_TASKS);
     if (job->max_concurrent_runs < 0 || job->max_concurrent_runs > 1000) {
         loc_of(job, json_object_get(job->settings, "max_concurrent_runs"),
