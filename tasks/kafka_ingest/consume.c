@@ -80,14 +80,25 @@ int ingest_run(struct ingest_state *st, rd_kafka_t *rk)
         pt->start = pt->bronze_next < pt->quar_next ? pt->bronze_next
                                                     : pt->quar_next;
         pt->consumed = pt->start;
+        err = rd_kafka_query_watermark_offsets(rk, st->opts.topic, pt->id,
+                                               &lo, &hi, 10000);
+        if (err)
+            return jc_err_set(JC_EBUSY,
+                              "cannot read watermarks of '%s' [%d]: %s",
+                              st->opts.topic, (int)pt->id,
+                              rd_kafka_err2str(err));
+        if (pt->start > hi) {
+            /* The topic is younger than our offsets (an embedded broker
+             * restarted, or the topic was recreated): start over. */
+            log_warn("partition %d: committed offset %lld is past the end "
+                     "of the topic (%lld); the topic was recreated, "
+                     "consuming it from the beginning",
+                     (int)pt->id, (long long)pt->start, (long long)hi);
+            pt->start = pt->consumed = lo;
+            pt->bronze_next = pt->quar_next = lo;
+            pt->reset = 1;
+        }
         if (!st->opts.continuous) {
-            err = rd_kafka_query_watermark_offsets(rk, st->opts.topic, pt->id,
-                                                   &lo, &hi, 10000);
-            if (err)
-                return jc_err_set(JC_EBUSY,
-                                  "cannot read watermarks of '%s' [%d]: %s",
-                                  st->opts.topic, (int)pt->id,
-                                  rd_kafka_err2str(err));
             pt->high = hi;
             if (pt->start < lo) {
                 log_warn("partition %d: offsets %lld..%lld are no longer in "
@@ -95,7 +106,7 @@ int ingest_run(struct ingest_state *st, rd_kafka_t *rk)
                          (int)pt->id, (long long)pt->start,
                          (long long)lo - 1, (long long)lo);
             }
-            if (pt->start >= hi) {
+            if (pt->start >= hi && !pt->reset) {
                 pt->done = 1;
                 continue;
             }

@@ -36,6 +36,7 @@ struct ingest_part {
     int64_t high;        /* available-now: high watermark at start */
     int64_t consumed;    /* next offset after the last message seen */
     int done;            /* available-now: reached high */
+    int reset;           /* topic recreated: offsets restart below ours */
     struct lake_batch *bronze; /* rows of this partition in the batch */
     size_t bronze_rows;
 };
@@ -71,6 +72,9 @@ int ingest_commit(struct ingest_state *st, int final);
 /* Test hook: JOBCTL_INGEST_CRASH=<point>[:<n>] kills the process with
  * SIGKILL the n-th time (default 1st) it reaches point. */
 void ingest_crash_point(const char *point);
+/* Test hook: JOBCTL_INGEST_HOLD=<path>: before the bronze commit, create
+ * <path>.waiting and wait (up to 60 s) until <path> exists. */
+void ingest_hold_point(void);
 
 /* consume.c */
 int ingest_run(struct ingest_state *st, rd_kafka_t *rk);

@@ -36,6 +36,24 @@ void ingest_crash_point(const char *point)
     }
 }
 
+void ingest_hold_point(void)
+{
+    const char *path = getenv("JOBCTL_INGEST_HOLD");
+    char *waiting;
+    FILE *f;
+    int i;
+
+    if (!path || !*path)
+        return;
+    waiting = ju_xasprintf("%s.waiting", path);
+    f = fopen(waiting, "w");
+    if (f)
+        fclose(f);
+    free(waiting);
+    for (i = 0; i < 6000 && access(path, F_OK); i++)
+        usleep(10000);
+}
+
 char *ingest_app_id(const struct ingest_state *st, int32_t partition)
 {
     return ju_xasprintf("%s:%s:%d", st->opts.group, st->opts.topic,
@@ -99,7 +117,7 @@ static int set_txns(struct ingest_state *st, struct lake_txn *tx, int quar,
         struct ingest_part *pt = &st->parts[i];
         int64_t have = quar ? pt->quar_next : pt->bronze_next;
         char *app;
-        if (pt->consumed <= have)
+        if (pt->consumed <= have && !pt->reset)
             continue;
         app = ingest_app_id(st, pt->id);
         rc = lake_txn_set_app_txn(tx, app, pt->consumed);
@@ -175,6 +193,7 @@ static int commit_bronze(struct ingest_state *st)
         return rc;
     }
     ingest_crash_point("before_commit");
+    ingest_hold_point();
     rc = lake_txn_commit(tx, "STREAMING UPDATE", NULL, &v);
     if (rc == JC_EEXIST) {
         log_warn("bronze_events: offsets already committed by another "
@@ -238,9 +257,18 @@ int ingest_commit(struct ingest_state *st, int final)
     if (rc)
         return jc_err_wrap(rc, "cannot commit to '%s'", INGEST_BRONZE);
     ingest_crash_point("between_commits");
-    rc = commit_quarantine(st, final);
-    if (rc)
-        return jc_err_wrap(rc, "cannot commit to '%s'", INGEST_QUARANTINE);
+    {
+        int any_reset = 0;
+        size_t i;
+        for (i = 0; i < st->nparts; i++)
+            any_reset |= st->parts[i].reset;
+        rc = commit_quarantine(st, final || any_reset);
+        if (rc)
+            return jc_err_wrap(rc, "cannot commit to '%s'",
+                               INGEST_QUARANTINE);
+        for (i = 0; i < st->nparts; i++)
+            st->parts[i].reset = 0;
+    }
     st->n_batches++;
     ingest_batch_reset(st);
     return 0;
