@@ -1,0 +1,82 @@
+/*
+ * api_int.h: what the api_*.c files share: the API object, per-request
+ * context, JSON responses and Databricks-shaped errors. Private to api/.
+ */
+#ifndef JOBCTL_API_API_INT_H
+#define JOBCTL_API_API_INT_H
+
+#include "api/api.h"
+
+#define API_MAX_SESSIONS 64
+
+struct jc_api {
+    struct jc_store *store;
+    struct jc_api_backend be;
+    char *token;
+    char *webhook_secret;
+    char *home;
+    char sessions[API_MAX_SESSIONS][65];
+    size_t next_session;
+    uint64_t requests;
+    uint64_t responses_by_class[6]; /* 1xx..5xx */
+    uint64_t hooks_accepted;
+    uint64_t hooks_rejected;
+};
+
+struct api_ctx {
+    struct jc_api *api;
+    const struct jc_http_request *req;
+    struct jc_http_response *resp;
+    const char *endpoint; /* path after /api/2.x/jobs/ */
+    bool is_22;           /* request came in under /api/2.2 */
+};
+
+/* Respond with j (reference stolen) as JSON. */
+void api_json(struct jc_http_response *resp, int status, json_t *j);
+/* {"error_code": code, "message": msg} */
+void api_error(struct jc_http_response *resp, int status, const char *code,
+               const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Map a JC_E* from the store/backend to a Databricks error response. */
+void api_error_rc(struct jc_http_response *resp, int rc);
+/* Parse the POST body as a JSON object; on failure responds 400 and
+ * returns NULL. */
+json_t *api_body(struct api_ctx *c);
+/* Require method; on mismatch responds 405 and returns false. */
+bool api_method(struct api_ctx *c, const char *method);
+/*
+ * Integer field of a JSON object: accepts JSON integers and digit strings
+ * (SDKs send both). Returns 1 found, 0 absent, -1 bad (response written).
+ */
+int api_json_int64(struct api_ctx *c, json_t *obj, const char *key,
+                   int64_t *out);
+/* Query integer; same return convention. */
+int api_query_int64(struct api_ctx *c, const char *name, int64_t *out);
+/* Query boolean true/false; 0 absent, 1 found, -1 bad. */
+int api_query_bool(struct api_ctx *c, const char *name, bool *out);
+
+/* endpoints */
+void api_jobs_dispatch(struct api_ctx *c);
+void api_runs_dispatch(struct api_ctx *c);
+void api_health(struct api_ctx *c);
+void api_metrics(struct api_ctx *c);
+void api_static(struct api_ctx *c);
+void api_hooks_github(struct api_ctx *c, const char *job);
+void api_jobctl_dispatch(struct api_ctx *c, const char *what);
+
+/* auth: true when the request may proceed; otherwise responds 401/403. */
+bool api_auth_check(struct api_ctx *c);
+/* GET /?token=T and POST /login: set the session cookie and redirect. */
+bool api_auth_login(struct api_ctx *c);
+/* True when the status page may be shown to this request. */
+bool api_page_allowed(struct api_ctx *c);
+/* The login form page (401). */
+void api_auth_login_page(struct api_ctx *c, const char *msg);
+
+/* Run JSON (Databricks Run shape) of one run id; NULL + error response
+ * when it does not exist. include_history adds repair_history. */
+json_t *api_run_json(struct api_ctx *c, int64_t run_id, bool with_tasks,
+                     bool include_history);
+/* Job JSON of a stored job; NULL when missing (no response written). */
+json_t *api_job_json(struct jc_api *api, int64_t job_id);
+
+#endif

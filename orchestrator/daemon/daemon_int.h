@@ -1,0 +1,85 @@
+/*
+ * daemon_int.h: state shared by the daemon's files (loop.c: runs,
+ * signals; sched.c: Quartz schedules; jobsdir.c: job files). Private.
+ */
+#ifndef JOBCTL_DAEMON_DAEMON_INT_H
+#define JOBCTL_DAEMON_DAEMON_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "api/api.h"
+#include "daemon/daemon.h"
+#include "http/http.h"
+#include "jobctl/executor.h"
+#include "jobctl/run.h"
+#include "jobctl/spec.h"
+#include "jobctl/store.h"
+
+struct jc_daemon;
+
+/* A run this daemon drives (running, queued or just finished). */
+struct drun {
+    struct jc_daemon *d;
+    struct jc_run *run;
+    struct jc_job *job; /* owned; outlives the run */
+    int64_t job_id;     /* 0 for runs/submit */
+    int64_t run_id;
+    struct jc_kv *params;
+    size_t nparams;
+    char *token;
+    bool queued;
+    bool started;
+    bool finished;
+    bool cancel_sent;
+    struct drun *next;
+};
+
+struct sched_ent;
+struct jobfile;
+
+struct jc_daemon {
+    struct jc_daemon_opts opts;
+    uv_loop_t *loop;
+    struct jc_store *store;
+    struct jc_executor *executor;
+    struct jc_api *api;
+    struct jc_http_server *http;
+    char *home;
+    struct drun *runs;
+    uv_timer_t tick;
+    uv_timer_t reaper;
+    uv_timer_t grace;
+    uv_signal_t sigterm;
+    uv_signal_t sigint;
+    uint64_t ticks;
+    bool stopping;
+    double last_lag_s;
+    /* scheduler */
+    struct sched_ent *sched;
+    bool sched_dirty;
+    /* job files */
+    struct jobfile *files;
+};
+
+/* Build the job model of a stored job (owned by the caller). */
+int dm_load_job(struct jc_daemon *d, int64_t job_id, struct jc_job **out);
+/*
+ * Create a run of job (ownership of job passes to the daemon) and start,
+ * queue or skip it per max_concurrent_runs and queue.enabled.
+ */
+int dm_trigger(struct jc_daemon *d, struct jc_job *job, int64_t job_id,
+               json_t *params, const char *token, const char *trigger,
+               const char *run_type, int64_t *run_id);
+void dm_reap(uv_timer_t *t);
+void dm_maybe_exit(struct jc_daemon *d);
+
+void dm_sched_init(struct jc_daemon *d);
+void dm_sched_tick(struct jc_daemon *d);
+void dm_sched_job_changed(struct jc_daemon *d, int64_t job_id);
+void dm_sched_free(struct jc_daemon *d);
+
+void dm_jobsdir_scan(struct jc_daemon *d);
+
+#endif
