@@ -513,8 +513,8 @@ int ml_mlflow_resolve_model(struct ml_mlflow *m, const char *model_uri,
             }
             want = v;
         }
-        struct ml_model_version *vs;
-        size_t n;
+        struct ml_model_version *vs = NULL;
+        size_t n = 0;
         int rc = m->ops->list_versions(m, name, &vs, &n);
         if (rc) {
             free(name);
