@@ -112,9 +112,29 @@ int lake_ckpt_read(struct lake_replay *r, const char *log_dir,
 int lake_ckpt_write(const char *log_dir, const struct lake_snapshot *s);
 
 /* ---- delta_stats.c ---- */
-/* Build the add.stats JSON for a batch written as one data file
- * (partition columns excluded by the caller). */
-char *lake_delta__stats_json(const struct lake_batch *b, int64_t nrows);
+struct lake_parquet_file_stats;
+/* Build the add.stats JSON of a data file from the Parquet writer's
+ * statistics; schema = the file's (data column) schema. */
+char *lake_delta__stats_from_parquet(const struct lake_schema *schema,
+                                     const struct lake_parquet_file_stats *st);
+
+/* ---- delta_commit.c (internal transaction hooks for OPTIMIZE) ---- */
+/* Write batch (data columns only, already one partition) as one file in
+ * the partition given by part; records an add with data_change. */
+int lake_txn__write_file(struct lake_txn *tx, const struct lake_batch *data,
+                         const struct lake_kv *part, size_t npart,
+                         int data_change);
+/* Record a remove of an active file. */
+void lake_txn__remove_file(struct lake_txn *tx, const struct lake_file *f,
+                           int data_change);
+/* Isolation level / blind-append flag written to commitInfo. */
+void lake_txn__set_optimize(struct lake_txn *tx);
+/* Files/bytes added (add=1) or removed (add=0) so far. */
+size_t lake_txn__nfiles(const struct lake_txn *tx, int add);
+int64_t lake_txn__bytes(const struct lake_txn *tx, int add);
+/* Copy row i of src to the end of dst (same type). */
+void lake_column__copy_row(struct lake_column *dst,
+                           const struct lake_column *src, size_t i);
 
 /* ---- table_read.c ---- */
 int lake_table__read_path(const struct lake_table *t,
