@@ -22,6 +22,7 @@ enum jc_stmt_id {
     ST_RUN_SET_STATE,
     ST_EVENT_ADD,
     ST_TV_SET,
+    ST_CANCEL_Q,
     ST_COUNT_
 };
 

@@ -268,6 +268,46 @@ int jc_store_run_find_token(struct jc_store *s, const char *token,
     return rc;
 }
 
+int jc_store_run_request_cancel(struct jc_store *s, int64_t run_id)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    if (sqlite3_prepare_v2(s->db,
+                           "UPDATE runs SET cancel_requested = 1 WHERE "
+                           "run_id = ?",
+                           -1, &st, NULL))
+        return db_err(s, "run cancel");
+    sqlite3_bind_int64(st, 1, run_id);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return db_err(s, "run cancel");
+    if (!sqlite3_changes(s->db))
+        return jc_err_set(JC_ENOTFOUND, "run %lld not found",
+                          (long long)run_id);
+    return jc_store_event_add(s, run_id, NULL, "run.cancel_requested", "");
+}
+
+int jc_store_run_cancel_requested(struct jc_store *s, int64_t run_id)
+{
+    sqlite3_stmt *st = cached(s, ST_CANCEL_Q,
+                              "SELECT cancel_requested FROM runs WHERE "
+                              "run_id = ?");
+    int rc, v = 0;
+
+    if (!st)
+        return db_err(s, "run cancel query");
+    sqlite3_bind_int64(st, 1, run_id);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_err(s, "run cancel query");
+    return v ? 1 : 0;
+}
+
 void jc_run_row_release(struct jc_run_row *r)
 {
     if (!r)

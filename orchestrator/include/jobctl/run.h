@@ -118,6 +118,20 @@ enum jc_result jc_run_job_result(const enum jc_result *all, size_t nall,
                                  const enum jc_result *leaves, size_t nleaves);
 
 /*
+ * A stored run in the Jobs API runs/get shape (run_id, state, status,
+ * tasks[] one entry per attempt with task_key/attempt_number/state/times
+ * in epoch ms, job_parameters, repair_history; jobctl measures under
+ * tasks[].x_jobctl). NULL when the run does not exist. Caller decrefs.
+ */
+json_t *jc_run_to_json(struct jc_store *s, int64_t run_id, bool with_tasks);
+
+/*
+ * Start run on uv_default_loop() and run the loop until it is done;
+ * SIGINT/SIGTERM cancel it. *result gets the job result.
+ */
+int jc_run_drive(struct jc_run *run, enum jc_result *result);
+
+/*
  * Convenience for embedded mode: run job on a private loop until done,
  * SIGINT/SIGTERM cancel it. Returns 0 and sets *result and *run_id.
  */

@@ -113,6 +113,10 @@ int jc_store_run_list(struct jc_store *s, const struct jc_run_filter *f,
 /* run_id of a run created with that idempotency token, or JC_ENOTFOUND. */
 int jc_store_run_find_token(struct jc_store *s, const char *token,
                             int64_t *run_id);
+/* Ask the run's owner to cancel it (it polls); JC_ENOTFOUND if no run. */
+int jc_store_run_request_cancel(struct jc_store *s, int64_t run_id);
+/* 1 when a cancel was requested, 0 when not, or a JC_E* code. */
+int jc_store_run_cancel_requested(struct jc_store *s, int64_t run_id);
 void jc_run_row_release(struct jc_run_row *r);
 void jc_run_rows_free(struct jc_run_row *rows, size_t n);
 /* True for TERMINATED, SKIPPED, INTERNAL_ERROR. */

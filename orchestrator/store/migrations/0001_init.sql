@@ -29,7 +29,8 @@ CREATE TABLE runs (
     repair_count        INTEGER NOT NULL DEFAULT 0,
     owner_pid           INTEGER NOT NULL DEFAULT 0,
     owner_start         INTEGER NOT NULL DEFAULT 0,
-    owner_boot_id       TEXT
+    owner_boot_id       TEXT,
+    cancel_requested    INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX runs_job ON runs(job_id, run_id);
 CREATE INDEX runs_life ON runs(life_cycle_state);

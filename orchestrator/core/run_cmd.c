@@ -1,0 +1,698 @@
+/*
+ * run_cmd.c: launching one attempt: dynamic references, parameters (env
+ * JOBCTL_PARAM_<NAME> and argv --name=value), workspace resolution, the
+ * task environment, the task_runs row; and handling its completion
+ * (measures, task values, accounting hook, retry policy).
+ */
+#include "core/run_engine.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "jobctl/dag.h"
+#include "jobctl/err.h"
+#include "jobctl/exec.h"
+#include "util/log.h"
+#include "util/mem.h"
+
+struct ref_ctx {
+    struct jc_run *r;
+    size_t i;
+};
+
+static char *lower(const char *s)
+{
+    char *d = ju_xstrdup(s ? s : "");
+    char *p;
+
+    for (p = d; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    return d;
+}
+
+static int unknown(char **seg, size_t n)
+{
+    struct ju_buf_tmp {
+        char b[256];
+    } t;
+    size_t i, off = 0;
+
+    t.b[0] = '\0';
+    for (i = 0; i < n && off < sizeof(t.b); i++)
+        off += (size_t)snprintf(t.b + off, sizeof(t.b) - off, "%s%s",
+                                i ? "." : "", seg[i]);
+    return jc_err_set(JC_EINVAL, "unknown reference '{{%s}}'", t.b);
+}
+
+static int time_ref(int64_t ms, char **seg, size_t n, size_t at, char **val)
+{
+    if (n != at + 1 || !(*val = jc_time_arg(ms, seg[at])))
+        return unknown(seg, n);
+    return 0;
+}
+
+static int task_ref(struct jc_run *r, size_t idx, char **seg, size_t n,
+                    size_t at, char **val)
+{
+    struct rtask *rt = &r->tasks[idx];
+    const char *f;
+    size_t k;
+
+    if (n < at + 1)
+        return unknown(seg, n);
+    f = seg[at];
+    if (n == at + 1) {
+        if (!strcmp(f, "name") || !strcmp(f, "task_key"))
+            *val = ju_xstrdup(rt->t->task_key);
+        else if (!strcmp(f, "run_id"))
+            *val = ju_xasprintf("%lld", (long long)rt->task_run_id);
+        else if (!strcmp(f, "notebook_path"))
+            *val = ju_xstrdup(rt->t->notebook_path ? rt->t->notebook_path : "");
+        else if (!strcmp(f, "execution_count"))
+            *val = ju_xasprintf("%d", rt->tries);
+        else if (!strcmp(f, "result_state"))
+            *val = lower(jc_result_name(rt->result));
+        else if (!strcmp(f, "error_code"))
+            *val = ju_xstrdup(jc_result_is_failure(rt->result) && rt->message
+                                  ? rt->message : "");
+        else
+            return unknown(seg, n);
+        return 0;
+    }
+    if (!strcmp(f, "values") && n == at + 2) {
+        for (k = rt->nvals; k-- > 0;) {
+            if (!strcmp(rt->vals[k].key, seg[at + 1])) {
+                *val = ju_xstrdup(rt->vals[k].value);
+                return 0;
+            }
+        }
+        return jc_err_set(JC_ENOTFOUND, "task value '%s' of task '%s' is not "
+                          "set", seg[at + 1], rt->t->task_key);
+    }
+    return unknown(seg, n);
+}
+
+static int lookup(void *arg, char **seg, size_t n, char **val)
+{
+    struct ref_ctx *c = arg;
+    struct jc_run *r = c->r;
+    struct rtask *rt = &r->tasks[c->i];
+    const char *ns = seg[0];
+    size_t k;
+
+    if (n == 1) {
+        if (!strcmp(ns, "job_id"))
+            *val = ju_xasprintf("%lld", (long long)r->job_id);
+        else if (!strcmp(ns, "run_id") || !strcmp(ns, "parent_run_id"))
+            *val = ju_xasprintf("%lld", (long long)r->run_id);
+        else if (!strcmp(ns, "start_date"))
+            *val = jc_time_arg(r->start_ms, "iso_date");
+        else if (!strcmp(ns, "start_time"))
+            *val = ju_xasprintf("%lld", (long long)r->start_ms);
+        else if (!strcmp(ns, "task_retry_count"))
+            *val = ju_xasprintf("%d", rt->tries - 1);
+        else if (!strcmp(ns, "task_key"))
+            *val = ju_xstrdup(rt->t->task_key);
+        else
+            return 1;
+        return 0;
+    }
+    if (!strcmp(ns, "job")) {
+        const char *f = seg[1];
+        if (n == 2 && !strcmp(f, "id"))
+            *val = ju_xasprintf("%lld", (long long)r->job_id);
+        else if (n == 2 && !strcmp(f, "name"))
+            *val = ju_xstrdup(r->job->name ? r->job->name : "");
+        else if (n == 2 && !strcmp(f, "run_id"))
+            *val = ju_xasprintf("%lld", (long long)r->run_id);
+        else if (n == 2 && !strcmp(f, "repair_count"))
+            *val = ju_xasprintf("%lld", (long long)r->repair_count);
+        else if (!strcmp(f, "start_time"))
+            return time_ref(r->start_ms, seg, n, 2, val);
+        else if (n == 3 && !strcmp(f, "trigger") && !strcmp(seg[2], "type"))
+            *val = lower(r->opts.trigger ? r->opts.trigger : "ONE_TIME");
+        else if (n >= 3 && !strcmp(f, "trigger") && !strcmp(seg[2], "time"))
+            return time_ref(r->start_ms, seg, n, 3, val);
+        else if (n == 3 && !strcmp(f, "parameters")) {
+            for (k = 0; k < r->nparams; k++) {
+                if (!strcmp(r->params[k].key, seg[2])) {
+                    *val = ju_xstrdup(r->params[k].value);
+                    return 0;
+                }
+            }
+            return jc_err_set(JC_ENOTFOUND, "job parameter '%s' is not "
+                              "defined", seg[2]);
+        } else
+            return unknown(seg, n);
+        return 0;
+    }
+    if (!strcmp(ns, "run")) {
+        if (n == 2 && !strcmp(seg[1], "id"))
+            *val = ju_xasprintf("%lld", (long long)r->run_id);
+        else
+            return unknown(seg, n);
+        return 0;
+    }
+    if (!strcmp(ns, "task"))
+        return task_ref(r, c->i, seg, n, 1, val);
+    if (!strcmp(ns, "tasks")) {
+        size_t idx;
+        if (n < 3)
+            return unknown(seg, n);
+        if (!jc_dag_lookup(r->dag, seg[1], &idx))
+            return jc_err_set(JC_ENOTFOUND, "reference to unknown task '%s'",
+                              seg[1]);
+        return task_ref(r, idx, seg, n, 2, val);
+    }
+    if (!strcmp(ns, "workspace")) {
+        if (n == 2 && !strcmp(seg[1], "id"))
+            *val = ju_xstrdup("0");
+        else if (n == 2 && !strcmp(seg[1], "url"))
+            *val = ju_xasprintf("file://%s", r->workspace);
+        else
+            return unknown(seg, n);
+        return 0;
+    }
+    return 1;
+}
+
+/* A growable NULL-terminated string vector. */
+struct strv {
+    char **v;
+    size_t n, alloc;
+};
+
+static void strv_push(struct strv *s, char *x)
+{
+    JU_ALLOC_GROW(s->v, s->n + 2, s->alloc);
+    s->v[s->n++] = x;
+    s->v[s->n] = NULL;
+}
+
+static void strv_release(struct strv *s)
+{
+    size_t i;
+
+    for (i = 0; i < s->n; i++)
+        free(s->v[i]);
+    free(s->v);
+    memset(s, 0, sizeof(*s));
+}
+
+struct cmd {
+    struct strv argv;
+    struct strv env;   /* extra env, owned; base env appended borrowed */
+    char **envp;       /* extra + base, for the executor */
+    char *cwd;
+    json_t *resolved;
+};
+
+static void cmd_release(struct cmd *c)
+{
+    strv_release(&c->argv);
+    strv_release(&c->env);
+    free(c->envp);
+    free(c->cwd);
+    json_decref(c->resolved);
+}
+
+static int expand(struct ref_ctx *ctx, const char *in, char **out)
+{
+    if (!jc_refs_has(in)) {
+        *out = ju_xstrdup(in ? in : "");
+        return 0;
+    }
+    return jc_refs_expand(in, lookup, ctx, out);
+}
+
+static int build_cmd(struct jc_run *r, size_t i, struct cmd *c)
+{
+    struct rtask *rt = &r->tasks[i];
+    const struct jc_task *t = rt->t;
+    struct ref_ctx ctx = {r, i};
+    json_t *params = json_object();
+    char **prefix = NULL;
+    size_t np = 0, k;
+    int rc = 0;
+
+    c->resolved = json_object();
+    /* Key/value parameters: job parameters win over base_parameters. */
+    if (t->type == JC_TASK_NOTEBOOK) {
+        for (k = 0; k < t->nbase_parameters; k++) {
+            char *v;
+            if ((rc = expand(&ctx, t->base_parameters[k].value, &v)))
+                goto out;
+            json_object_set_new(params, t->base_parameters[k].key,
+                                json_string(v));
+            free(v);
+        }
+    }
+    for (k = 0; k < r->nparams; k++)
+        json_object_set_new(params, r->params[k].key,
+                            json_string(r->params[k].value));
+    {
+        const char *key;
+        json_t *v;
+        json_object_foreach(params, key, v) {
+            char *name = jc_param_env_name(key);
+            strv_push(&c->env, ju_xasprintf("%s=%s", name, json_string_value(v)));
+            free(name);
+        }
+    }
+    switch (t->type) {
+    case JC_TASK_NOTEBOOK: {
+        const char *key;
+        json_t *v;
+        if ((rc = jc_workspace_resolve(r->workspace, t->notebook_path, &prefix,
+                                       &np)))
+            goto out;
+        for (k = 0; k < np; k++)
+            strv_push(&c->argv, ju_xstrdup(prefix[k]));
+        json_object_foreach(params, key, v)
+            strv_push(&c->argv, ju_xasprintf("--%s=%s", key,
+                                             json_string_value(v)));
+        json_object_set_new(c->resolved, "notebook_task",
+                            json_pack("{s:O}", "base_parameters", params));
+        break;
+    }
+    case JC_TASK_SPARK_PYTHON: {
+        json_t *a = json_array();
+        if ((rc = jc_workspace_resolve(r->workspace, t->python_file, &prefix,
+                                       &np))) {
+            json_decref(a);
+            goto out;
+        }
+        for (k = 0; k < np; k++)
+            strv_push(&c->argv, ju_xstrdup(prefix[k]));
+        for (k = 0; k < t->nparameters; k++) {
+            char *v;
+            if ((rc = expand(&ctx, t->parameters[k], &v))) {
+                json_decref(a);
+                goto out;
+            }
+            json_array_append_new(a, json_string(v));
+            strv_push(&c->argv, v);
+        }
+        json_object_set_new(c->resolved, "spark_python_task",
+                            json_pack("{s:o}", "parameters", a));
+        break;
+    }
+    case JC_TASK_COMMAND: {
+        json_t *a = json_array(), *e = json_object();
+        for (k = 0; k < t->ncommand; k++) {
+            char *v;
+            if ((rc = expand(&ctx, t->command[k], &v)))
+                break;
+            json_array_append_new(a, json_string(v));
+            strv_push(&c->argv, v);
+        }
+        for (k = 0; !rc && k < t->nenv; k++) {
+            char *v;
+            if ((rc = expand(&ctx, t->env[k].value, &v)))
+                break;
+            json_object_set_new(e, t->env[k].key, json_string(v));
+            strv_push(&c->env, ju_xasprintf("%s=%s", t->env[k].key, v));
+            free(v);
+        }
+        if (!rc && t->cwd) {
+            rc = expand(&ctx, t->cwd, &c->cwd);
+        }
+        json_object_set_new(c->resolved, "command_task",
+                            json_pack("{s:o, s:o, s:s?}", "command", a, "env", e,
+                                      "cwd", c->cwd));
+        if (rc)
+            goto out;
+        if (!c->argv.n) {
+            rc = jc_err_set(JC_EINVAL, "command_task of '%s' has an empty "
+                            "command", t->task_key);
+            goto out;
+        }
+        break;
+    }
+    default:
+        rc = jc_err_set(JC_EUNSUPPORTED, "%s cannot run locally; run it on "
+                        "Databricks with --remote",
+                        t->type_key ? t->type_key : "this task type");
+        goto out;
+    }
+out:
+    jc_strv_free(prefix);
+    json_decref(params);
+    return rc;
+}
+
+static void add_run_env(struct jc_run *r, size_t i, struct cmd *c)
+{
+    struct rtask *rt = &r->tasks[i];
+    size_t k, n;
+
+    strv_push(&c->env, ju_xasprintf("JOBCTL_RUN_ID=%lld", (long long)r->run_id));
+    strv_push(&c->env, ju_xasprintf("JOBCTL_JOB_ID=%lld", (long long)r->job_id));
+    strv_push(&c->env, ju_xasprintf("JOBCTL_TASK_KEY=%s", rt->t->task_key));
+    strv_push(&c->env, ju_xasprintf("JOBCTL_ATTEMPT=%d", rt->attempt));
+    strv_push(&c->env, ju_xasprintf("JOBCTL_TASK_RUN_ID=%lld",
+                                    (long long)rt->task_run_id));
+    strv_push(&c->env, ju_xasprintf("JOBCTL_HOME=%s", r->home));
+    strv_push(&c->env, ju_xasprintf("JOBCTL_LAKE=%s", r->lake));
+    strv_push(&c->env, ju_xasprintf("JOBCTL_TASK_VALUES=%s", rt->tv_path));
+    n = c->env.n + r->nbase_env;
+    c->envp = ju_xcalloc(n + 1, sizeof(char *));
+    for (k = 0; k < c->env.n; k++)
+        c->envp[k] = c->env.v[k];
+    for (k = 0; k < r->nbase_env; k++)
+        c->envp[c->env.n + k] = r->base_env[k];
+}
+
+/* mkdir of logs/<run>/<task>: one syscall when the parent exists. */
+static int mkdir_fast(const char *dir)
+{
+    if (!mkdir(dir, 0755) || errno == EEXIST)
+        return 0;
+    return jc_exec_mkdirs(dir, 0755);
+}
+
+static void set_msg(struct rtask *rt, const char *msg)
+{
+    free(rt->message);
+    rt->message = ju_xstrdup(msg ? msg : "");
+    rt->row.state_message = rt->message;
+}
+
+/* Finish the attempt in flight bookkeeping for a non-started attempt. */
+static void fail_before_start(struct jc_run *r, size_t i, const char *msg,
+                              bool inserted)
+{
+    struct rtask *rt = &r->tasks[i];
+
+    set_msg(rt, msg);
+    rt->end_ms = jc_now_ms();
+    rt->row.life_cycle_state = (char *)"TERMINATED";
+    rt->row.result_state = (char *)"FAILED";
+    rt->row.end_ms = rt->end_ms;
+    jc_run_dirty(r);
+    if (inserted)
+        jc_store_task_run_update(r->store, &rt->row);
+    else
+        jc_store_task_run_insert(r->store, &rt->row);
+    rt->task_run_id = rt->row.task_run_id;
+    jc_store_event_add(r->store, r->run_id, rt->t->task_key, "task.end", msg);
+    if (rt->log_path) {
+        FILE *f = fopen(rt->log_path, "a");
+        if (f) {
+            fprintf(f, "jobctl: %s\n", msg);
+            fclose(f);
+        }
+    }
+    jc_run_task_terminal(r, i, JC_RESULT_FAILED);
+}
+
+static void on_timeout(uv_timer_t *t)
+{
+    struct task_timer *tt = t->data;
+    struct rtask *rt = &tt->run->tasks[tt->idx];
+
+    if (rt->st == TS_RUNNING && rt->att && !rt->stop_requested) {
+        rt->stop_requested = true;
+        rt->ex->ops->stop(rt->ex, rt->att, JC_STOP_TIMEOUT);
+    }
+}
+
+static void ingest_values(struct jc_run *r, struct rtask *rt)
+{
+    struct jc_tv *vals;
+    size_t n, k, j;
+
+    if (jc_taskvalues_read(rt->tv_path, &vals, &n)) {
+        jc_store_event_add(r->store, r->run_id, rt->t->task_key,
+                           "task.values_error", jc_err_last());
+        return;
+    }
+    for (k = 0; k < n; k++) {
+        jc_store_task_value_set(r->store, r->run_id, rt->t->task_key,
+                                rt->attempt, vals[k].key, vals[k].value);
+        for (j = 0; j < rt->nvals; j++) {
+            if (!strcmp(rt->vals[j].key, vals[k].key))
+                break;
+        }
+        if (j == rt->nvals) {
+            rt->vals = ju_xrealloc(rt->vals, (rt->nvals + 1) * sizeof(*rt->vals));
+            rt->vals[rt->nvals].key = vals[k].key;
+            rt->vals[rt->nvals].value = vals[k].value;
+            rt->nvals++;
+        } else {
+            free(rt->vals[j].value);
+            free(vals[k].key);
+            rt->vals[j].value = vals[k].value;
+        }
+    }
+    free(vals);
+}
+
+static void on_attempt_done(struct jc_attempt *a, const struct jc_attempt_result *res0,
+                            void *arg)
+{
+    struct rtask *rt = arg;
+    struct jc_run *r = rt->run;
+    size_t i = rt->idx;
+    const struct jc_task *t = rt->t;
+    struct jc_attempt_result res = *res0;
+    enum jc_result result;
+    bool retry = false;
+
+    (void)a;
+    rt->att = NULL;
+    r->nrunning--;
+    if (rt->timer)
+        uv_timer_stop(&rt->timer->timer);
+    if (r->opts.on_account) {
+        struct jc_attempt_req req;
+
+        memset(&req, 0, sizeof(req));
+        req.run_id = r->run_id;
+        req.job_id = r->job_id;
+        req.task_run_id = rt->task_run_id;
+        req.task_key = t->task_key;
+        req.attempt = rt->attempt;
+        req.job = r->job;
+        req.task = t;
+        req.log_path = rt->log_path;
+        r->opts.on_account(r->opts.arg, &req, &res);
+    }
+    jc_run_dirty(r);
+    ingest_values(r, rt);
+    switch (res.outcome) {
+    case JC_ATTEMPT_SUCCESS: result = JC_RESULT_SUCCESS; break;
+    case JC_ATTEMPT_TIMEDOUT: result = JC_RESULT_TIMEDOUT; break;
+    case JC_ATTEMPT_CANCELED: result = JC_RESULT_CANCELED; break;
+    default: result = JC_RESULT_FAILED; break;
+    }
+    rt->end_ms = res.end_ms ? res.end_ms : jc_now_ms();
+    if (res.start_ms)
+        rt->start_ms = res.start_ms;
+    set_msg(rt, res.state_message);
+    rt->row.life_cycle_state = (char *)"TERMINATED";
+    rt->row.result_state = (char *)jc_result_name(result);
+    rt->row.start_ms = rt->start_ms;
+    rt->row.end_ms = rt->end_ms;
+    rt->row.exit_code = res.exit_code;
+    rt->row.cpu_user_s = res.cpu_user_s;
+    rt->row.cpu_sys_s = res.cpu_sys_s;
+    rt->row.max_rss_kb = res.max_rss_kb;
+    rt->row.read_bytes = res.read_bytes;
+    rt->row.write_bytes = res.write_bytes;
+    rt->row.cost = res.cost;
+    if (res.pid)
+        rt->row.pid = res.pid;
+    if (res.pgid)
+        rt->row.pgid = res.pgid;
+    if (res.remote_run_id[0])
+        rt->row.remote_run_id = res.remote_run_id;
+    if (res.executor[0])
+        rt->row.executor = res.executor;
+    jc_store_task_run_update(r->store, &rt->row);
+    rt->row.remote_run_id = NULL;
+    rt->row.executor = NULL;
+    jc_store_event_add(r->store, r->run_id, t->task_key, "task.end",
+                       jc_result_name(result));
+    if (!r->cancelling) {
+        if (result == JC_RESULT_FAILED && res.outcome != JC_ATTEMPT_START_FAILED)
+            retry = true;
+        if (result == JC_RESULT_TIMEDOUT && t->retry_on_timeout)
+            retry = true;
+        if (retry && t->max_retries >= 0 && rt->tries > t->max_retries)
+            retry = false;
+    }
+    if (retry) {
+        jc_run_emit(r, i, "TERMINATED", result, rt->message,
+                    rt->end_ms - rt->start_ms);
+        rt->attempt++;
+        jc_run_schedule_retry(r, i);
+    } else {
+        jc_run_task_terminal(r, i, result);
+    }
+    jc_run_pump(r);
+}
+
+void jc_run_launch(struct jc_run *r, size_t i)
+{
+    struct rtask *rt = &r->tasks[i];
+    const struct jc_task *t = rt->t;
+    struct jc_attempt_req req;
+    struct jc_attempt_result info;
+    struct jc_executor *ex = r->local;
+    struct cmd c;
+    char *dir;
+    int rc;
+
+    memset(&c, 0, sizeof(c));
+    rt->stop_requested = false;
+    rt->tries++;
+    rt->start_ms = rt->attempt_start_ms = jc_now_ms();
+    rt->end_ms = 0;
+    free(rt->log_path);
+    free(rt->tv_path);
+    free(rt->resolved);
+    rt->resolved = NULL;
+    dir = ju_xasprintf("%s/logs/%lld/%s", r->home, (long long)r->run_id,
+                       t->task_key);
+    rt->log_path = ju_xasprintf("%s/%d.log", dir, rt->attempt);
+    rt->tv_path = ju_xasprintf("%s/%d.values", dir, rt->attempt);
+    memset(&rt->row, 0, sizeof(rt->row));
+    rt->row.run_id = r->run_id;
+    rt->row.task_key = t->task_key;
+    rt->row.attempt_number = rt->attempt;
+    rt->row.repair_id = r->repair_id;
+    rt->row.life_cycle_state = (char *)"RUNNING";
+    rt->row.start_ms = rt->start_ms;
+    rt->row.exit_code = -1;
+    rt->row.log_path = rt->log_path;
+    rt->row.read_bytes = -1;
+    rt->row.write_bytes = -1;
+    set_msg(rt, "");
+
+    if (t->disabled) {
+        free(dir);
+        jc_run_task_terminal(r, i, JC_RESULT_DISABLED);
+        return;
+    }
+    if (mkdir_fast(dir)) {
+        free(dir);
+        fail_before_start(r, i, jc_err_last(), false);
+        return;
+    }
+    free(dir);
+
+    if (t->type == JC_TASK_CONDITION) {
+        struct ref_ctx ctx = {r, i};
+        char *l = NULL, *rr = NULL;
+        const char *outcome;
+        json_t *j;
+
+        if ((rc = expand(&ctx, t->cond_left, &l)) ||
+            (rc = expand(&ctx, t->cond_right, &rr)) ||
+            (rc = jc_condition_eval(t->cond_op, l, rr, &outcome))) {
+            free(l);
+            free(rr);
+            fail_before_start(r, i, jc_err_last(), false);
+            return;
+        }
+        j = json_pack("{s:{s:s, s:s, s:s}}", "condition_task", "op",
+                      t->cond_op, "left", l, "right", rr);
+        rt->resolved = json_dumps(j, JSON_COMPACT);
+        json_decref(j);
+        free(l);
+        free(rr);
+        free(rt->outcome_buf);
+        rt->outcome_buf = ju_xstrdup(outcome);
+        rt->outcome = rt->outcome_buf;
+        {
+            char *m = ju_xasprintf("outcome: %s", outcome);
+            set_msg(rt, m);
+            free(m);
+        }
+        rt->end_ms = jc_now_ms();
+        rt->row.life_cycle_state = (char *)"TERMINATED";
+        rt->row.result_state = (char *)"SUCCESS";
+        rt->row.end_ms = rt->end_ms;
+        rt->row.resolved_params_json = rt->resolved;
+        jc_run_dirty(r);
+        jc_store_task_run_insert(r->store, &rt->row);
+        rt->task_run_id = rt->row.task_run_id;
+        jc_run_task_terminal(r, i, JC_RESULT_SUCCESS);
+        return;
+    }
+
+    if (jc_run_task_is_remote(r->job, t, r->opts.force_remote)) {
+        if (!r->opts.remote) {
+            fail_before_start(r, i, "remote execution requested but no "
+                              "Databricks executor is available", false);
+            return;
+        }
+        ex = r->opts.remote;
+        c.resolved = json_object();
+    } else if ((rc = build_cmd(r, i, &c))) {
+        char *m = ju_xstrdup(jc_err_last());
+        cmd_release(&c);
+        fail_before_start(r, i, m, false);
+        free(m);
+        return;
+    }
+    rt->resolved = json_dumps(c.resolved, JSON_COMPACT);
+    rt->row.resolved_params_json = rt->resolved;
+    rt->row.executor = (char *)ex->ops->name;
+    jc_run_dirty(r);
+    if (jc_store_task_run_insert(r->store, &rt->row)) {
+        char *m = ju_xstrdup(jc_err_last());
+        cmd_release(&c);
+        fail_before_start(r, i, m, true);
+        free(m);
+        return;
+    }
+    rt->task_run_id = rt->row.task_run_id;
+    if (ex == r->local)
+        add_run_env(r, i, &c);
+
+    memset(&req, 0, sizeof(req));
+    req.run_id = r->run_id;
+    req.job_id = r->job_id;
+    req.task_run_id = rt->task_run_id;
+    req.task_key = t->task_key;
+    req.attempt = rt->attempt;
+    req.job = r->job;
+    req.task = t;
+    req.resolved = c.resolved;
+    req.argv = c.argv.v;
+    req.env = c.envp;
+    req.cwd = c.cwd;
+    req.log_path = rt->log_path;
+    req.kill_grace_ms = r->opts.kill_grace_ms;
+    rc = ex->ops->start(ex, &req, on_attempt_done, rt, &rt->att);
+    cmd_release(&c);
+    if (rc) {
+        char *m = ju_xstrdup(jc_err_last());
+        rt->att = NULL;
+        fail_before_start(r, i, m, true);
+        free(m);
+        return;
+    }
+    rt->ex = ex;
+    rt->st = TS_RUNNING;
+    r->nrunning++;
+    memset(&info, 0, sizeof(info));
+    ex->ops->info(ex, rt->att, &info);
+    rt->row.pid = info.pid;
+    rt->row.pgid = info.pgid;
+    if (info.remote_run_id[0])
+        rt->row.remote_run_id = info.remote_run_id;
+    rt->row.executor = (char *)ex->ops->name;
+    jc_store_task_run_update(r->store, &rt->row);
+    rt->row.remote_run_id = NULL;
+    jc_store_event_add(r->store, r->run_id, t->task_key, "task.start", "");
+    if (t->timeout_seconds > 0)
+        uv_timer_start(jc_run_task_timer(r, i), on_timeout,
+                       (uint64_t)t->timeout_seconds * 1000, 0);
+    jc_run_emit(r, i, "RUNNING", JC_RESULT_NONE, "", 0);
+}

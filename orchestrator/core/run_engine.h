@@ -1,0 +1,106 @@
+/*
+ * run_engine.h: the private state of struct jc_run shared by run.c
+ * (scheduling, finish, cancel), run_create.c (create, repair) and
+ * run_cmd.c (building and launching attempts).
+ */
+#ifndef JOBCTL_CORE_RUN_ENGINE_H
+#define JOBCTL_CORE_RUN_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "core/run_int.h"
+#include "jobctl/run.h"
+
+struct jc_dag;
+
+enum task_state {
+    TS_BLOCKED = 0, /* waiting for parents */
+    TS_READY,       /* in the ready queue */
+    TS_RUNNING,     /* attempt in flight */
+    TS_RETRY_WAIT,  /* between attempts */
+    TS_DONE         /* terminal */
+};
+
+struct task_timer {
+    uv_timer_t timer;
+    struct jc_run *run;
+    size_t idx;
+};
+
+struct rtask {
+    const struct jc_task *t;
+    struct jc_run *run;
+    size_t idx;
+    enum task_state st;
+    enum jc_result result;
+    bool selected;       /* runs in this run / repair */
+    bool ignored;        /* --only: not part of the run at all */
+    bool stop_requested;
+    size_t pending;      /* selected parents not terminal yet */
+    int attempt;         /* attempt number of the current/next attempt */
+    int tries;           /* attempts made in this run / repair */
+    int64_t task_run_id;
+    int64_t attempt_start_ms;
+    int64_t start_ms, end_ms;
+    struct jc_attempt *att;
+    struct jc_executor *ex;
+    struct task_timer *timer;
+    const char *outcome; /* condition result "true"/"false" */
+    char *outcome_buf;
+    char *message;
+    struct jc_tv *vals;  /* latest task values */
+    size_t nvals;
+    struct jc_task_run_row row; /* of the attempt in flight (borrowed strs) */
+    char *log_path;
+    char *tv_path;
+    char *resolved;
+};
+
+struct jc_run {
+    struct jc_store *store;
+    const struct jc_job *job;
+    struct jc_dag *dag;
+    struct rtask *tasks;
+    size_t n;
+    struct jc_run_opts opts;
+    char *home, *workspace, *lake;
+    struct jc_kv *params; /* effective job parameters */
+    size_t nparams;
+    char **base_env;      /* inherited env minus JOBCTL_* run variables */
+    size_t nbase_env;
+    int64_t run_id, job_id, repair_id, repair_count;
+    int64_t start_ms;
+    void *done_arg;       /* overrides opts.arg for on_done (jc_run_drive) */
+    size_t *ready;
+    size_t rhead, rtail;
+    size_t *work;
+    size_t parallel, nrunning, ndone, nselected;
+    uv_loop_t *loop;
+    struct jc_executor *local;
+    bool own_local;
+    uv_timer_t flush_timer, job_timer, cancel_poll;
+    bool flush_inited, job_timer_inited, poll_inited;
+    int open_handles;
+    bool started, finished, done_called, pumping, in_txn;
+    bool cancelling, timed_out;
+    char *cancel_why;
+    enum jc_result result;
+};
+
+void jc_run_flush(struct jc_run *r);
+void jc_run_dirty(struct jc_run *r);
+void jc_run_emit(struct jc_run *r, size_t i, const char *life,
+                 enum jc_result res, const char *msg, int64_t dur);
+void jc_run_task_terminal(struct jc_run *r, size_t i, enum jc_result res);
+void jc_run_close_task_timer(struct jc_run *r, size_t i);
+uv_timer_t *jc_run_task_timer(struct jc_run *r, size_t i);
+void jc_run_schedule_retry(struct jc_run *r, size_t i);
+void jc_run_pump(struct jc_run *r);
+void jc_run_maybe_done(struct jc_run *r);
+/* run_cmd.c */
+void jc_run_launch(struct jc_run *r, size_t i);
+
+#endif

@@ -1,0 +1,450 @@
+/*
+ * local.c: the local subprocess executor. Each attempt is posix_spawn'ed
+ * (glibc: clone(CLONE_VM|CLONE_VFORK), no shell) into a new session, so its
+ * pid is its process group; stdout/stderr go to the attempt's log file.
+ * Exits are noticed through a libuv SIGCHLD watcher and reaped with wait4()
+ * for exact per-child rusage (uv_spawn reaps internally and drops it);
+ * /proc/<pid>/io is read from the zombie first. Stop = SIGTERM to the
+ * group, SIGKILL after a grace period; leftovers in the group are killed
+ * when the leader exits.
+ */
+#include "jobctl/executor.h"
+#include "jobctl/exec.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "jobctl/err.h"
+#include "util/mem.h"
+
+struct local_ex {
+    struct jc_executor base;
+    uv_signal_t sigchld;
+    struct jc_attempt *head; /* running attempts, doubly linked */
+    size_t nrunning;
+    int devnull;
+    bool closing;
+};
+
+struct jc_attempt {
+    struct jc_attempt *prev, *next;
+    struct local_ex *ex;
+    pid_t pid;
+    int64_t start_ms;
+    int64_t grace_ms;
+    jc_attempt_done_cb cb;
+    void *arg;
+    uv_timer_t kill_timer;
+    bool timer_inited;
+    bool stopping;
+    enum jc_stop_reason why;
+    struct jc_attempt *done_next; /* reap batch */
+    int status;
+    struct rusage ru;
+    int64_t rd, wr;
+    int64_t end_ms;
+};
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+bool jc_exec_group_alive(int pgid)
+{
+    return pgid > 0 && kill(-pgid, 0) == 0;
+}
+
+void jc_exec_group_kill(int pgid)
+{
+    if (pgid > 0)
+        kill(-pgid, SIGKILL);
+}
+
+void jc_exec_proc_io(int pid, int64_t *rd, int64_t *wr)
+{
+    char path[64];
+    char buf[512];
+    int fd;
+    ssize_t n;
+    char *p;
+
+    *rd = -1;
+    *wr = -1;
+    snprintf(path, sizeof(path), "/proc/%d/io", pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return;
+    buf[n] = '\0';
+    if ((p = strstr(buf, "\nread_bytes: ")))
+        *rd = strtoll(p + 13, NULL, 10);
+    if ((p = strstr(buf, "\nwrite_bytes: ")))
+        *wr = strtoll(p + 14, NULL, 10);
+}
+
+int jc_exec_mkdirs(const char *path, int mode)
+{
+    char buf[4096];
+    size_t len = strlen(path);
+    size_t i;
+
+    if (len >= sizeof(buf))
+        return jc_err_set(JC_ETOOBIG, "path too long: '%s'", path);
+    memcpy(buf, path, len + 1);
+    for (i = 1; i <= len; i++) {
+        if (buf[i] != '/' && buf[i] != '\0')
+            continue;
+        buf[i] = '\0';
+        if (mkdir(buf, (mode_t)mode) && errno != EEXIST)
+            return jc_err_set(JC_EIO, "cannot create '%s': %s", buf,
+                              strerror(errno));
+        buf[i] = path[i];
+    }
+    return 0;
+}
+
+static void unlink_attempt(struct local_ex *ex, struct jc_attempt *a)
+{
+    if (a->prev)
+        a->prev->next = a->next;
+    else
+        ex->head = a->next;
+    if (a->next)
+        a->next->prev = a->prev;
+    a->prev = a->next = NULL;
+    ex->nrunning--;
+    if (!ex->nrunning)
+        uv_unref((uv_handle_t *)&ex->sigchld);
+}
+
+static void free_attempt_cb(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+static void free_attempt(struct jc_attempt *a)
+{
+    if (a->timer_inited) {
+        a->kill_timer.data = a;
+        uv_close((uv_handle_t *)&a->kill_timer, free_attempt_cb);
+    } else {
+        free(a);
+    }
+}
+
+static const char *sig_name(int sig)
+{
+    switch (sig) {
+    case SIGTERM: return "SIGTERM";
+    case SIGKILL: return "SIGKILL";
+    case SIGSEGV: return "SIGSEGV";
+    case SIGABRT: return "SIGABRT";
+    case SIGINT: return "SIGINT";
+    case SIGBUS: return "SIGBUS";
+    case SIGFPE: return "SIGFPE";
+    case SIGPIPE: return "SIGPIPE";
+    case SIGHUP: return "SIGHUP";
+    default: return "signal";
+    }
+}
+
+static void complete(struct jc_attempt *a)
+{
+    struct jc_attempt_result res;
+
+    memset(&res, 0, sizeof(res));
+    res.exit_code = -1;
+    res.pid = a->pid;
+    res.pgid = a->pid;
+    res.start_ms = a->start_ms;
+    res.end_ms = a->end_ms;
+    res.cpu_user_s = (double)a->ru.ru_utime.tv_sec +
+                     (double)a->ru.ru_utime.tv_usec / 1e6;
+    res.cpu_sys_s = (double)a->ru.ru_stime.tv_sec +
+                    (double)a->ru.ru_stime.tv_usec / 1e6;
+    res.max_rss_kb = a->ru.ru_maxrss;
+    res.read_bytes = a->rd;
+    res.write_bytes = a->wr;
+    snprintf(res.executor, sizeof(res.executor), "local");
+    if (WIFEXITED(a->status)) {
+        res.exit_code = WEXITSTATUS(a->status);
+        if (res.exit_code == 0) {
+            res.outcome = JC_ATTEMPT_SUCCESS;
+        } else {
+            res.outcome = res.exit_code == 75 ? JC_ATTEMPT_RETRYABLE
+                                              : JC_ATTEMPT_FAILED;
+            snprintf(res.state_message, sizeof(res.state_message),
+                     "exit code %d", res.exit_code);
+        }
+    } else if (WIFSIGNALED(a->status)) {
+        res.term_signal = WTERMSIG(a->status);
+        res.outcome = JC_ATTEMPT_FAILED;
+        snprintf(res.state_message, sizeof(res.state_message),
+                 "killed by signal %d (%s)", res.term_signal,
+                 sig_name(res.term_signal));
+    } else {
+        res.outcome = JC_ATTEMPT_FAILED;
+        snprintf(res.state_message, sizeof(res.state_message),
+                 "unexpected wait status %d", a->status);
+    }
+    if (a->stopping) {
+        if (a->why == JC_STOP_TIMEOUT) {
+            res.outcome = JC_ATTEMPT_TIMEDOUT;
+            snprintf(res.state_message, sizeof(res.state_message),
+                     "timed out");
+        } else {
+            res.outcome = JC_ATTEMPT_CANCELED;
+            snprintf(res.state_message, sizeof(res.state_message),
+                     "canceled");
+        }
+    }
+    a->cb(a, &res, a->arg);
+    free_attempt(a);
+}
+
+static void on_sigchld(uv_signal_t *h, int signum)
+{
+    struct local_ex *ex = h->data;
+    struct jc_attempt *a, *next, *done = NULL, **tail = &done;
+
+    (void)signum;
+    for (a = ex->head; a; a = next) {
+        siginfo_t si;
+
+        next = a->next;
+        memset(&si, 0, sizeof(si));
+        if (waitid(P_PID, (id_t)a->pid, &si, WEXITED | WNOHANG | WNOWAIT) ||
+            si.si_pid != a->pid)
+            continue;
+        jc_exec_proc_io(a->pid, &a->rd, &a->wr);
+        if (wait4(a->pid, &a->status, 0, &a->ru) != a->pid)
+            continue;
+        a->end_ms = now_ms();
+        /* The leader is gone: anything left in its group goes too. */
+        kill(-a->pid, SIGKILL);
+        unlink_attempt(ex, a);
+        if (a->timer_inited)
+            uv_timer_stop(&a->kill_timer);
+        *tail = a;
+        tail = &a->done_next;
+    }
+    for (a = done; a; a = next) {
+        next = a->done_next;
+        complete(a);
+    }
+}
+
+static void on_kill_timer(uv_timer_t *t)
+{
+    struct jc_attempt *a = t->data;
+
+    kill(-a->pid, SIGKILL);
+}
+
+static int open_log(const char *path)
+{
+    int fd;
+    char *dir, *slash;
+
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd >= 0 || errno != ENOENT)
+        return fd;
+    dir = ju_xstrdup(path);
+    slash = strrchr(dir, '/');
+    if (slash && slash != dir) {
+        *slash = '\0';
+        if (jc_exec_mkdirs(dir, 0755)) {
+            free(dir);
+            errno = ENOENT;
+            return -1;
+        }
+    }
+    free(dir);
+    return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+}
+
+static int local_start(struct jc_executor *base, const struct jc_attempt_req *req,
+                       jc_attempt_done_cb cb, void *arg, struct jc_attempt **out)
+{
+    struct local_ex *ex = (struct local_ex *)base;
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    sigset_t none, all;
+    struct jc_attempt *a;
+    pid_t pid;
+    int logfd, rc;
+
+    *out = NULL;
+    if (!req->argv || !req->argv[0])
+        return jc_err_set(JC_EINVAL, "task '%s' has an empty command",
+                          req->task_key ? req->task_key : "");
+    logfd = open_log(req->log_path ? req->log_path : "/dev/null");
+    if (logfd < 0)
+        return jc_err_set(JC_EIO, "cannot open log '%s': %s",
+                          req->log_path ? req->log_path : "/dev/null",
+                          strerror(errno));
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, ex->devnull, 0);
+    posix_spawn_file_actions_adddup2(&fa, logfd, 1);
+    posix_spawn_file_actions_adddup2(&fa, logfd, 2);
+    if (req->cwd && *req->cwd)
+        posix_spawn_file_actions_addchdir_np(&fa, req->cwd);
+    posix_spawnattr_init(&attr);
+    sigemptyset(&none);
+    sigfillset(&all);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &all);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
+                                        POSIX_SPAWN_SETSIGDEF);
+    rc = posix_spawnp(&pid, req->argv[0], &fa, &attr, req->argv,
+                      req->env ? req->env : (char *const *)environ);
+    posix_spawnattr_destroy(&attr);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc) {
+        /* Leave the reason in the attempt's log too. */
+        dprintf(logfd, "jobctl: cannot run '%s': %s\n", req->argv[0],
+                strerror(rc));
+        close(logfd);
+        return jc_err_set(JC_EINVAL, "cannot run '%s': %s", req->argv[0],
+                          strerror(rc));
+    }
+    close(logfd);
+    a = ju_xcalloc(1, sizeof(*a));
+    a->ex = ex;
+    a->pid = pid;
+    a->start_ms = now_ms();
+    a->grace_ms = req->kill_grace_ms > 0 ? req->kill_grace_ms : 10000;
+    a->cb = cb;
+    a->arg = arg;
+    a->next = ex->head;
+    if (ex->head)
+        ex->head->prev = a;
+    ex->head = a;
+    if (!ex->nrunning++)
+        uv_ref((uv_handle_t *)&ex->sigchld);
+    *out = a;
+    /*
+     * The SIGCHLD watcher was installed before the spawn, so even an exit
+     * that already happened is seen later from the loop, never in here.
+     */
+    return 0;
+}
+
+static int local_stop(struct jc_executor *base, struct jc_attempt *a,
+                      enum jc_stop_reason why)
+{
+    if (a->stopping)
+        return 0;
+    a->stopping = true;
+    a->why = why;
+    kill(-a->pid, SIGTERM);
+    if (!a->timer_inited) {
+        uv_timer_init(base->loop, &a->kill_timer);
+        a->kill_timer.data = a;
+        a->timer_inited = true;
+    }
+    uv_timer_start(&a->kill_timer, on_kill_timer, (uint64_t)a->grace_ms, 0);
+    return 0;
+}
+
+static void local_info(struct jc_executor *base, struct jc_attempt *a,
+                       struct jc_attempt_result *out)
+{
+    (void)base;
+    out->pid = a->pid;
+    out->pgid = a->pid;
+    out->start_ms = a->start_ms;
+    snprintf(out->executor, sizeof(out->executor), "local");
+    out->remote_run_id[0] = '\0';
+}
+
+static void ex_close_cb(uv_handle_t *h)
+{
+    struct local_ex *ex = h->data;
+
+    free(ex);
+}
+
+static void local_destroy(struct jc_executor *base)
+{
+    struct local_ex *ex = (struct local_ex *)base;
+    struct jc_attempt *a, *next;
+
+    /* Attempts still running are killed and forgotten. */
+    for (a = ex->head; a; a = next) {
+        next = a->next;
+        kill(-a->pid, SIGKILL);
+        waitpid(a->pid, NULL, 0);
+        if (a->timer_inited)
+            uv_timer_stop(&a->kill_timer);
+        free_attempt(a);
+    }
+    if (ex->devnull >= 0)
+        close(ex->devnull);
+    ex->closing = true;
+    uv_signal_stop(&ex->sigchld);
+    uv_close((uv_handle_t *)&ex->sigchld, ex_close_cb);
+}
+
+static const struct jc_executor_ops local_ops = {
+    "local", local_start, local_stop, local_info, local_destroy,
+};
+
+int jc_executor_local_new(struct jc_executor **out, uv_loop_t *loop)
+{
+    struct local_ex *ex = ju_xcalloc(1, sizeof(*ex));
+    int rc;
+
+    ex->base.ops = &local_ops;
+    ex->base.loop = loop;
+    ex->base.impl = ex;
+    ex->devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (ex->devnull < 0) {
+        free(ex);
+        return jc_err_set(JC_EIO, "cannot open '/dev/null': %s",
+                          strerror(errno));
+    }
+    uv_signal_init(loop, &ex->sigchld);
+    ex->sigchld.data = ex;
+    rc = uv_signal_start(&ex->sigchld, on_sigchld, SIGCHLD);
+    if (rc) {
+        close(ex->devnull);
+        ex->devnull = -1;
+        uv_close((uv_handle_t *)&ex->sigchld, ex_close_cb);
+        return jc_err_set(JC_EIO, "cannot watch SIGCHLD: %s", uv_strerror(rc));
+    }
+    uv_unref((uv_handle_t *)&ex->sigchld);
+    *out = &ex->base;
+    return 0;
+}
+
+const char *jc_attempt_outcome_name(enum jc_attempt_outcome o)
+{
+    switch (o) {
+    case JC_ATTEMPT_SUCCESS: return "SUCCESS";
+    case JC_ATTEMPT_FAILED: return "FAILED";
+    case JC_ATTEMPT_RETRYABLE: return "RETRYABLE";
+    case JC_ATTEMPT_TIMEDOUT: return "TIMEDOUT";
+    case JC_ATTEMPT_CANCELED: return "CANCELED";
+    case JC_ATTEMPT_START_FAILED: return "START_FAILED";
+    case JC_ATTEMPT_INTERNAL_ERROR: return "INTERNAL_ERROR";
+    }
+    return "UNKNOWN";
+}
