@@ -19,7 +19,7 @@
 
 static const char *const known_opts[] = {
     "available-now", "continuous", "batch-size", "linger-ms", "max-batches",
-    "max-seconds", "topic", "group", NULL};
+    "max-seconds", "topic", "group", "print-config", NULL};
 
 static void usage(void)
 {
@@ -29,7 +29,24 @@ static void usage(void)
             "[--max-seconds S] [--topic T] [--group G]\n");
 }
 
-static int consumer_new(rd_kafka_t **out)
+static int is_secret(const char *key)
+{
+    return strstr(key, "password") || strstr(key, "secret") ||
+           strstr(key, "sasl.oauthbearer.config") || strstr(key, ".pem");
+}
+
+/* --print-config: the effective librdkafka settings, secrets redacted. */
+static void print_config(rd_kafka_conf_t *conf)
+{
+    size_t n, i;
+    const char **kv = rd_kafka_conf_dump(conf, &n);
+
+    for (i = 0; i + 1 < n; i += 2)
+        printf("%s=%s\n", kv[i], is_secret(kv[i]) ? "[redacted]" : kv[i + 1]);
+    rd_kafka_conf_dump_free(kv, n);
+}
+
+static int consumer_new(rd_kafka_t **out, int dump)
 {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     char errstr[512];
@@ -66,6 +83,12 @@ static int consumer_new(rd_kafka_t **out)
     if (rc) {
         rd_kafka_conf_destroy(conf);
         return rc;
+    }
+    if (dump) {
+        print_config(conf);
+        rd_kafka_conf_destroy(conf);
+        *out = NULL;
+        return 0;
     }
     *out = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
     if (!*out)
@@ -143,10 +166,14 @@ int main(int argc, char **argv)
         v = getenv("KAFKA_GROUP_ID");
     st->opts.group = v && *v ? v : "bronze_ingest";
 
-    rc = consumer_new(&rk);
+    rc = consumer_new(&rk, task_flag(argc, argv, "print-config"));
     if (rc) {
         fprintf(stderr, "jobctl-bronze-ingest: %s\n", jc_err_last());
         return TASK_EXIT_FAIL;
+    }
+    if (!rk) {
+        free(st);
+        return TASK_EXIT_OK; /* --print-config */
     }
     rc = topic_partitions(rk, st->opts.topic, st);
     if (rc) {
