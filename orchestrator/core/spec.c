@@ -543,7 +543,8 @@ static void get_str_array(struct bctx *c, json_t *obj, const char *key,
         char *s = scalar_to_str(e);
 
         if (!s) {
-            note(c, e, "'%s' entries must be strings", key);
+            note(c, json_is_null(e) || json_is_boolean(e) ? v : e,
+                 "'%s' entries must be strings", key);
             s = ju_xstrdup("");
         }
         (*out)[(*n)++] = s;
@@ -568,7 +569,8 @@ static void get_kv_map(struct bctx *c, json_t *obj, const char *key,
         char *s = scalar_to_str(val);
 
         if (!s) {
-            note(c, val, "'%s.%s' must be a string", key, k);
+            note(c, json_is_null(val) ? v : val, "'%s.%s' must be a string",
+                 key, k);
             s = ju_xstrdup("");
         }
         (*out)[*n].key = ju_xstrdup(k);
@@ -1021,9 +1023,10 @@ static int load_doc(struct jc_job **out, json_t *doc, const char *name,
     if (!json_is_object(doc)) {
         jc_spec__loc_get(p, doc, &loc);
         jc_diags_add(diags, &loc, "job file must contain an object");
-        jc_spec__priv_free(p);
-        return jc_err_set(JC_EPARSE, "%s: job file must contain an object",
+        rc = jc_err_set(JC_EPARSE, "%s: job file must contain an object",
                           name);
+        jc_spec__priv_free(p);
+        return rc;
     }
     if (json_is_object(json_object_get(doc, "settings"))) {
         json_t *id = json_object_get(doc, "job_id");
@@ -1057,8 +1060,9 @@ static int load_doc(struct jc_job **out, json_t *doc, const char *name,
                              ? "no job named '%s' in 'jobs'"
                              : "no job with 'settings' in 'jobs'%s",
                          opts && opts->job_key ? opts->job_key : "");
+            rc = jc_err_set(JC_EPARSE, "%s: no job found in 'jobs'", name);
             jc_spec__priv_free(p);
-            return jc_err_set(JC_EPARSE, "%s: no job found in 'jobs'", name);
+            return rc;
         }
     } else if (json_object_get(doc, "tasks")) {
         settings = json_incref(doc);
@@ -1074,8 +1078,9 @@ static int load_doc(struct jc_job **out, json_t *doc, const char *name,
         jc_diags_add(diags, &loc,
                      "cannot tell the job format: expected 'settings', "
                      "'tasks', 'jobs' or 'resources' at the top level");
+        rc = jc_err_set(JC_EPARSE, "%s: unknown job format", name);
         jc_spec__priv_free(p);
-        return jc_err_set(JC_EPARSE, "%s: unknown job format", name);
+        return rc;
     }
     rc = jc_spec__build(out, doc, settings, job_id, name, p);
     json_decref(settings);
@@ -1123,9 +1128,10 @@ int jc_spec_load_buffer(struct jc_job **out, const char *text, size_t len,
                                      e.column > 0 ? e.column : 1};
 
             jc_diags_add(diags, &loc, "%s", e.text);
-            jc_spec__priv_free(p);
-            return jc_err_set(JC_EPARSE, "%s:%d:%d: %s", name, loc.line,
+            rc = jc_err_set(JC_EPARSE, "%s:%d:%d: %s", name, loc.line,
                               loc.col, e.text);
+            jc_spec__priv_free(p);
+            return rc;
         }
         jc_spec__index_json(p, fname, text, len, doc);
     }

@@ -93,8 +93,11 @@ static void test_spec_bare_settings_and_task_fields(void **state)
         "    {\"task_key\": \"d\", \"dashboard_task\": {}}\n"
         "  ]\n"
         "}\n";
-    struct jc_job *job = load_text(text, "bare.json");
+    struct jc_job *job;
     const struct jc_task *t;
+
+    (void)state;
+    job = load_text(text, "bare.json");
 
     assert_int_equal(job->job_id, 0);
     assert_string_equal(job->name, "j");
@@ -210,6 +213,242 @@ static void test_spec_run_if_names(void **state)
     assert_int_equal(jc_run_if_parse(NULL, &r), JC_EINVAL);
 }
 
+
+static void test_spec_bundle_matches_seed_graph(void **state)
+{
+    char seed[4096], bundle[4096];
+    struct jc_diags d = JC_DIAGS_INIT;
+    struct jc_job *a = NULL, *b = NULL;
+    size_t i, k;
+
+    (void)state;
+    snprintf(seed, sizeof(seed), "%s/seeds/full_streaming_pipeline.json",
+             jt_shared_dir());
+    snprintf(bundle, sizeof(bundle), "%s/jobs/bundle/databricks.yml",
+             jt_source_dir());
+    assert_int_equal(jc_spec_load_file(&a, seed, NULL, &d), 0);
+    if (jc_spec_load_file(&b, bundle, NULL, &d) < 0)
+        fail_msg("%s", d.n ? d.items[0].msg : "load failed");
+    assert_int_equal(jc_spec_validate(b, &d), 0);
+    assert_string_equal(b->bundle_job_key, "full_streaming_pipeline");
+    assert_string_equal(a->name, b->name);
+    assert_int_equal(a->ntasks, b->ntasks);
+    assert_string_equal(a->schedule.quartz_cron_expression,
+                        b->schedule.quartz_cron_expression);
+    assert_string_equal(a->schedule.timezone_id, b->schedule.timezone_id);
+    assert_int_equal(a->schedule.paused, b->schedule.paused);
+    assert_int_equal(a->max_concurrent_runs, b->max_concurrent_runs);
+    assert_int_equal(a->queue_enabled, b->queue_enabled);
+    for (i = 0; i < a->ntasks; i++) {
+        const struct jc_task *x = &a->tasks[i], *y = &b->tasks[i];
+
+        assert_string_equal(x->task_key, y->task_key);
+        assert_int_equal(x->type, y->type);
+        assert_int_equal(x->run_if, y->run_if);
+        assert_string_equal(x->notebook_path, y->notebook_path);
+        assert_int_equal(x->compute, y->compute);
+        assert_string_equal(x->existing_cluster_id, y->existing_cluster_id);
+        assert_int_equal(x->ndeps, y->ndeps);
+        for (k = 0; k < x->ndeps; k++)
+            assert_string_equal(x->deps[k].task_key, y->deps[k].task_key);
+    }
+    /* locations point into the YAML */
+    assert_string_equal(b->tasks[1].loc.file, bundle);
+    assert_int_equal(b->tasks[1].loc.line, 37);
+    assert_int_equal(b->tasks[1].loc.col, 11);
+    jc_job_free(a);
+    jc_job_free(b);
+    jc_diags_release(&d);
+}
+
+static void test_spec_bundle_targets_and_vars(void **state)
+{
+    char bundle[4096];
+    const char *vars[] = {"nb_root=/ws"};
+    struct jc_spec_load_opts o = JC_SPEC_LOAD_OPTS_INIT;
+    struct jc_diags d = JC_DIAGS_INIT;
+    struct jc_job *job = NULL;
+
+    (void)state;
+    snprintf(bundle, sizeof(bundle), "%s/jobs/bundle/databricks.yml",
+             jt_source_dir());
+    o.target = "prod";
+    assert_int_equal(jc_spec_load_file(&job, bundle, &o, &d), 0);
+    assert_string_equal(job->tasks[0].existing_cluster_id,
+                        "0000-000000-prodclus");
+    jc_job_free(job);
+    setenv("BUNDLE_VAR_cluster_id", "from-env", 1);
+    o.target = NULL;
+    o.vars = vars;
+    o.nvars = 1;
+    assert_int_equal(jc_spec_load_file(&job, bundle, &o, &d), 0);
+    unsetenv("BUNDLE_VAR_cluster_id");
+    assert_string_equal(job->tasks[2].existing_cluster_id, "from-env");
+    assert_string_equal(job->tasks[2].notebook_path,
+                        "/ws/03_monitor_silver_events");
+    jc_job_free(job);
+    o.target = "qa";
+    o.nvars = 0;
+    assert_int_equal(jc_spec_load_file(&job, bundle, &o, &d), JC_EPARSE);
+    assert_non_null(strstr(d.items[0].msg, "unknown target 'qa' (defined: "
+                                           "dev, prod)"));
+    jc_diags_release(&d);
+}
+
+static const char *yaml_bundle =
+    "bundle: {name: b}\n"
+    "variables:\n"
+    "  spec: {type: complex, default: {node_type_id: i3, num_workers: 2}}\n"
+    "  n: {default: 007}\n"
+    "  need: {description: no default}\n"
+    "x-defaults: &d\n"
+    "  max_retries: 2\n"
+    "  timeout_seconds: 60\n"
+    "resources:\n"
+    "  jobs:\n"
+    "    first:\n"
+    "      name: ${bundle.name}-${bundle.target}-${var.n}\n"
+    "      job_clusters:\n"
+    "        - job_cluster_key: main\n"
+    "          new_cluster: ${var.spec}\n"
+    "      tasks:\n"
+    "        - task_key: a\n"
+    "          <<: *d\n"
+    "          max_retries: 5\n"
+    "          job_cluster_key: main\n"
+    "          command_task:\n"
+    "            command: [echo, yes, 010, '010', 1.5, true, \"{{job.id}}\"]\n"
+    "        - task_key: b\n"
+    "          depends_on: [{task_key: a}]\n"
+    "          command_task: {command: [\"true\"]}\n"
+    "targets:\n"
+    "  t1:\n"
+    "    default: true\n"
+    "    resources:\n"
+    "      jobs:\n"
+    "        first:\n"
+    "          tasks:\n"
+    "            - task_key: b\n"
+    "              run_if: ALL_DONE\n"
+    "            - task_key: c\n"
+    "              command_task: {command: [ls]}\n";
+
+static void test_spec_yaml_typing_anchors_merge(void **state)
+{
+    struct jc_diags d = JC_DIAGS_INIT;
+    struct jc_job *job = NULL;
+    const struct jc_task *t;
+    json_t *nc;
+
+    (void)state;
+    assert_int_equal(jc_spec_load_buffer(&job, yaml_bundle,
+                                         strlen(yaml_bundle), "b.yml", NULL,
+                                         &d), 0);
+    assert_string_equal(job->name, "b-t1-7");
+    assert_int_equal(job->ntasks, 3);
+    t = jc_job_find_task(job, "a");
+    assert_int_equal(t->max_retries, 5);      /* explicit key beats << */
+    assert_int_equal(t->timeout_seconds, 60); /* merged from the anchor */
+    assert_int_equal(t->ncommand, 7);
+    assert_string_equal(t->command[1], "yes"); /* not a boolean */
+    assert_string_equal(t->command[2], "10");  /* leading zero: decimal */
+    assert_string_equal(t->command[3], "010"); /* quoted: string */
+    assert_string_equal(t->command[6], "{{job.id}}");
+    assert_true(json_is_real(json_array_get(
+        json_object_get(json_object_get(t->raw, "command_task"), "command"),
+        4)));
+    assert_int_equal(t->loc.line, 17);
+    assert_int_equal(t->loc.col, 11);
+    nc = json_object_get(json_array_get(json_object_get(job->settings,
+                                                        "job_clusters"), 0),
+                         "new_cluster");
+    assert_true(json_is_object(nc)); /* a whole reference keeps its type */
+    assert_int_equal(json_integer_value(json_object_get(nc, "num_workers")),
+                     2);
+    t = jc_job_find_task(job, "b");
+    assert_int_equal(t->run_if, JC_RUN_IF_ALL_DONE); /* merged by task_key */
+    assert_int_equal(t->ndeps, 1);
+    assert_non_null(jc_job_find_task(job, "c"));
+    if (jc_spec_validate(job, &d) != 0)
+        fail_msg("%s", d.items[0].msg);
+    jc_job_free(job);
+    jc_diags_release(&d);
+}
+
+static void expect_load_error(const char *text, const char *name,
+                              const char *want)
+{
+    struct jc_diags d = JC_DIAGS_INIT;
+    struct jc_job *job = NULL;
+
+    assert_true(jc_spec_load_buffer(&job, text, strlen(text), name, NULL,
+                                    &d) < 0);
+    assert_null(job);
+    assert_true(d.n >= 1);
+    if (strcmp(d.items[0].msg, want))
+        fail_msg("got '%s' want '%s'", d.items[0].msg, want);
+    jc_diags_release(&d);
+}
+
+static void test_spec_yaml_errors_point_at_line_col(void **state)
+{
+    (void)state;
+    expect_load_error("resources:\n  jobs:\n    j:\n      name: a\n"
+                      "      name: b\n",
+                      "dup.yml", "dup.yml:5:7: duplicate key 'name' (first "
+                                 "at line 4)");
+    expect_load_error("resources:\n  jobs:\n    j:\n      tasks: [\n",
+                      "bad.yml",
+                      "bad.yml:5:1: while parsing a flow node did not find "
+                      "expected node content");
+    expect_load_error("variables: {x: {description: d}}\nresources:\n"
+                      "  jobs:\n    j:\n      name: ${var.x}\n",
+                      "v.yml",
+                      "v.yml:5:13: variable 'x' has no value (no default, "
+                      "--var or BUNDLE_VAR_x)");
+    expect_load_error("resources:\n  jobs:\n    j:\n      name: ${var.y}\n",
+                      "u.yml",
+                      "u.yml:4:13: reference to undeclared variable 'y'");
+    expect_load_error("a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+                      "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+                      "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+                      "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+                      "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n"
+                      "f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n"
+                      "resources: {jobs: {}}\n",
+                      "laughs.yml",
+                      "laughs.yml:1:32: YAML expands to more than 200000 "
+                      "nodes (alias expansion limit)");
+}
+
+static void test_spec_bundle_include_glob(void **state)
+{
+    char *dir = jt_tmpdir();
+    char path[4096];
+    struct jc_diags d = JC_DIAGS_INIT;
+    struct jc_job *job = NULL;
+
+    (void)state;
+    snprintf(path, sizeof(path), "%s/resources/job.yml", dir);
+    jt_write_file(path, "resources:\n  jobs:\n    inc:\n      name: inc\n"
+                        "      tasks:\n        - task_key: t\n"
+                        "          run_if: SOMETIMES\n"
+                        "          command_task: {command: [\"true\"]}\n");
+    snprintf(path, sizeof(path), "%s/databricks.yml", dir);
+    jt_write_file(path, "bundle: {name: x}\ninclude:\n  - resources/*.yml\n");
+    assert_int_equal(jc_spec_load_file(&job, path, NULL, &d), 0);
+    assert_string_equal(job->name, "inc");
+    assert_int_equal(jc_spec_validate(job, &d), JC_EINVAL);
+    assert_int_equal(d.n, 1);
+    /* the message points into the included file */
+    assert_non_null(strstr(d.items[0].msg, "resources/job.yml:7:19: task "
+                                           "'t': invalid run_if 'SOMETIMES'"));
+    jc_job_free(job);
+    jc_diags_release(&d);
+    jt_rmtree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -218,6 +457,11 @@ int main(void)
         cmocka_unit_test(test_spec_submit_and_list_shapes),
         cmocka_unit_test(test_spec_syntax_error_has_line_col),
         cmocka_unit_test(test_spec_run_if_names),
+        cmocka_unit_test(test_spec_bundle_matches_seed_graph),
+        cmocka_unit_test(test_spec_bundle_targets_and_vars),
+        cmocka_unit_test(test_spec_yaml_typing_anchors_merge),
+        cmocka_unit_test(test_spec_yaml_errors_point_at_line_col),
+        cmocka_unit_test(test_spec_bundle_include_glob),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
