@@ -68,9 +68,9 @@ static int consumer_new(rd_kafka_t **out, int dump)
     if (!rc)
         rc = kafkaconf_set(conf, "max.partition.fetch.bytes", "4194304");
     if (!rc)
-        rc = kafkaconf_set(conf, "queued.min.messages", "200000");
+        rc = kafkaconf_set(conf, "queued.min.messages", "100000");
     if (!rc)
-        rc = kafkaconf_set(conf, "queued.max.messages.kbytes", "262144");
+        rc = kafkaconf_set(conf, "queued.max.messages.kbytes", "65536");
     if (!rc)
         rc = kafkaconf_set(conf, "log_level", "3");
     if (rc) {
