@@ -437,3 +437,18 @@ bad:
                       "partition value '%s' is not a valid %s for column '%s'",
                       text, lake_type_name(f->type), f->name);
 }
+
+int lake_delta_parse_timestamp(const char *s, int64_t *micros)
+{
+    return lake_delta__parse_timestamp(s, micros);
+}
+
+int lake_delta_parse_date(const char *s, int32_t *days)
+{
+    return lake_delta__parse_date(s, days);
+}
+
+int lake_delta_parse_decimal(const char *s, int scale, lake_i128 *out)
+{
+    return lake_delta__parse_decimal(s, scale, out);
+}

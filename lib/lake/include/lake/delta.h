@@ -10,9 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct lake_schema; /* lake/column.h */
-struct lake_batch;  /* lake/column.h */
-struct ju_buf;      /* util/buf.h */
+#include "lake/column.h"
+
+struct ju_buf; /* util/buf.h */
 
 /* ---------------------------------------------------------------------
  * Snapshot: the replayed state of a table at one version. Read-only for
@@ -310,5 +310,11 @@ char *lake_delta_schema_string(const struct lake_schema *schema);
 char *lake_delta_hive_escape(const char *value);
 char *lake_delta_uri_encode(const char *path);
 char *lake_delta_uri_decode(const char *path);
+/* Parse partition-value / stats text: "YYYY-MM-DD[ T]HH:MM:SS[.f][Z|+hh:mm]"
+ * (zone-less = UTC) to micros; "YYYY-MM-DD" to days; decimal text (also
+ * "0E-10") to an unscaled value at scale. 0 or JC_EPARSE. */
+int lake_delta_parse_timestamp(const char *s, int64_t *micros);
+int lake_delta_parse_date(const char *s, int32_t *days);
+int lake_delta_parse_decimal(const char *s, int scale, lake_i128 *out);
 
 #endif
