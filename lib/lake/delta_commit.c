@@ -432,6 +432,18 @@ int lake_txn_remove_all(struct lake_txn *tx)
     return 0;
 }
 
+int lake_txn_remove_file(struct lake_txn *tx, const struct lake_file *f)
+{
+    size_t i;
+
+    for (i = 0; i < tx->nremoves; i++) {
+        if (!strcmp(tx->removes[i].path, f->path))
+            return 0;
+    }
+    lake_txn__remove_file(tx, f, 1);
+    return 0;
+}
+
 void lake_txn__set_optimize(struct lake_txn *tx)
 {
     tx->optimize = 1;

@@ -222,6 +222,12 @@ int lake_txn_set_app_txn(struct lake_txn *tx, const char *app_id,
 /* Remove every file of the read snapshot (overwrite when combined with
  * appends). */
 int lake_txn_remove_all(struct lake_txn *tx);
+/* Remove one active file of the read snapshot (dataChange=true), e.g. to
+ * rewrite only the files holding rows being replaced. f must come from
+ * lake_table_snapshot() of the transaction's table (copied). A concurrent
+ * commit that removed the same file makes the commit fail with
+ * JC_ECONFLICT. */
+int lake_txn_remove_file(struct lake_txn *tx, const struct lake_file *f);
 /* Commit: put-if-absent of _delta_log/<v>.json (link(2), fallback
  * renameat2 RENAME_NOREPLACE / O_EXCL), fsync. On a lost race the log is
  * re-read: blind appends (no removes) retry at the next version; any
