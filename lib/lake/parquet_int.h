@@ -1,0 +1,292 @@
+/*
+ * parquet_int.h: internals shared by the Parquet files of lib/lake:
+ * footer/page-header structures (parquet_meta.c), the leaf layout that maps
+ * lake fields to Parquet leaves with definition/repetition levels
+ * (parquet_schema.c), level/value encodings (parquet_encode.c) and codecs.
+ * Not a public API: only parquet_*.c and codec.c include it.
+ */
+#ifndef JOBCTL_LAKE_PARQUET_INT_H
+#define JOBCTL_LAKE_PARQUET_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lake/column.h"
+#include "lake/parquet.h"
+#include "util/buf.h"
+
+enum pq_phys {
+    PQ_BOOLEAN = 0,
+    PQ_INT32 = 1,
+    PQ_INT64 = 2,
+    PQ_INT96 = 3,
+    PQ_FLOAT = 4,
+    PQ_DOUBLE = 5,
+    PQ_BYTE_ARRAY = 6,
+    PQ_FLBA = 7
+};
+
+enum pq_repetition { PQ_REQUIRED = 0, PQ_OPTIONAL = 1, PQ_REPEATED = 2 };
+
+enum pq_encoding {
+    PQ_ENC_PLAIN = 0,
+    PQ_ENC_PLAIN_DICTIONARY = 2,
+    PQ_ENC_RLE = 3,
+    PQ_ENC_BIT_PACKED = 4,
+    PQ_ENC_DELTA_BINARY_PACKED = 5,
+    PQ_ENC_DELTA_LENGTH_BYTE_ARRAY = 6,
+    PQ_ENC_DELTA_BYTE_ARRAY = 7,
+    PQ_ENC_RLE_DICTIONARY = 8,
+    PQ_ENC_BYTE_STREAM_SPLIT = 9
+};
+
+enum pq_page_type {
+    PQ_PAGE_DATA = 0,
+    PQ_PAGE_INDEX = 1,
+    PQ_PAGE_DICTIONARY = 2,
+    PQ_PAGE_DATA_V2 = 3
+};
+
+enum pq_converted {
+    PQ_CT_NONE = -1,
+    PQ_CT_UTF8 = 0,
+    PQ_CT_MAP = 1,
+    PQ_CT_MAP_KEY_VALUE = 2,
+    PQ_CT_LIST = 3,
+    PQ_CT_ENUM = 4,
+    PQ_CT_DECIMAL = 5,
+    PQ_CT_DATE = 6,
+    PQ_CT_TIME_MILLIS = 7,
+    PQ_CT_TIME_MICROS = 8,
+    PQ_CT_TIMESTAMP_MILLIS = 9,
+    PQ_CT_TIMESTAMP_MICROS = 10,
+    PQ_CT_UINT_8 = 11,
+    PQ_CT_UINT_16 = 12,
+    PQ_CT_UINT_32 = 13,
+    PQ_CT_UINT_64 = 14,
+    PQ_CT_INT_8 = 15,
+    PQ_CT_INT_16 = 16,
+    PQ_CT_INT_32 = 17,
+    PQ_CT_INT_64 = 18,
+    PQ_CT_JSON = 19,
+    PQ_CT_BSON = 20
+};
+
+/* LogicalType union member ids. */
+enum pq_logical {
+    PQ_LT_NONE = 0,
+    PQ_LT_STRING = 1,
+    PQ_LT_MAP = 2,
+    PQ_LT_LIST = 3,
+    PQ_LT_ENUM = 4,
+    PQ_LT_DECIMAL = 5,
+    PQ_LT_DATE = 6,
+    PQ_LT_TIME = 7,
+    PQ_LT_TIMESTAMP = 8,
+    PQ_LT_INTEGER = 10,
+    PQ_LT_UNKNOWN = 11,
+    PQ_LT_JSON = 12,
+    PQ_LT_BSON = 13,
+    PQ_LT_UUID = 14
+};
+
+enum pq_time_unit { PQ_UNIT_MILLIS = 1, PQ_UNIT_MICROS = 2, PQ_UNIT_NANOS = 3 };
+
+/* One SchemaElement. Strings point into the footer buffer copy. */
+struct pq_selem {
+    int type; /* -1 for groups */
+    int32_t type_length;
+    int repetition; /* -1 when absent (root) */
+    char *name;
+    int32_t num_children;
+    int converted; /* PQ_CT_NONE when absent */
+    int32_t scale;
+    int32_t precision;
+    int32_t field_id;
+    bool has_field_id;
+    int logical; /* enum pq_logical */
+    int32_t l_scale;
+    int32_t l_precision;
+    int l_unit;
+    bool l_utc;
+    int l_bitwidth;
+    bool l_signed;
+};
+
+struct pq_stats {
+    const uint8_t *min;
+    const uint8_t *max;
+    size_t min_len;
+    size_t max_len;
+    bool has_min;
+    bool has_max;
+    bool legacy; /* from deprecated min/max fields */
+    bool has_null_count;
+    int64_t null_count;
+};
+
+struct pq_chunk {
+    int type;
+    int codec;
+    int64_t num_values;
+    int64_t total_uncompressed;
+    int64_t total_compressed;
+    int64_t data_page_offset;
+    int64_t dictionary_page_offset;
+    bool has_dict_offset;
+    bool has_meta;
+    struct pq_stats stats;
+};
+
+struct pq_rowgroup {
+    size_t n_chunks;
+    struct pq_chunk *chunks;
+    int64_t num_rows;
+};
+
+struct pq_filemeta {
+    int32_t version;
+    size_t n_schema;
+    struct pq_selem *schema;
+    int64_t num_rows;
+    size_t n_rg;
+    struct pq_rowgroup *rgs;
+    size_t n_kv;
+    char **kv_keys;
+    char **kv_vals;
+    char *created_by;
+};
+
+struct pq_page_header {
+    int type;
+    int32_t uncompressed;
+    int32_t compressed;
+    int32_t num_values;
+    int encoding;
+    int32_t num_nulls;
+    int32_t num_rows;
+    int32_t def_len; /* v2 */
+    int32_t rep_len; /* v2 */
+    bool is_compressed;
+    bool has_data;
+    bool has_dict;
+    bool has_v2;
+};
+
+/* parquet_meta.c */
+int lake_parquet__meta_parse(struct pq_filemeta *m, const uint8_t *p,
+                             size_t n, uint64_t origin);
+void lake_parquet__meta_release(struct pq_filemeta *m);
+int lake_parquet__page_header_parse(struct pq_page_header *h,
+                                    const uint8_t *p, size_t n,
+                                    uint64_t origin, size_t *consumed);
+
+/* ---- layout: the path from a top-level lake field to one leaf ---- */
+
+enum pq_node_kind { PQN_LEAF = 0, PQN_STRUCT = 1, PQN_LIST = 2 };
+
+/* Value conversion from the physical type to the lake storage type. */
+enum pq_conv {
+    PQ_CONV_COPY = 0,   /* same width, memcpy */
+    PQ_CONV_BOOL,       /* bit-packed booleans */
+    PQ_CONV_I32_I8,
+    PQ_CONV_I32_I16,
+    PQ_CONV_I32_I64,
+    PQ_CONV_U32_I64,
+    PQ_CONV_I32_I128,
+    PQ_CONV_I64_I128,
+    PQ_CONV_I64_MUL1000, /* millis -> micros */
+    PQ_CONV_I64_DIV1000, /* nanos -> micros */
+    PQ_CONV_INT96,       /* INT96 -> micros */
+    PQ_CONV_BYTES,       /* BYTE_ARRAY/FLBA -> STRING/BINARY */
+    PQ_CONV_BE_DEC64,    /* big-endian two's complement -> int64 */
+    PQ_CONV_BE_DEC128    /* big-endian two's complement -> int128 */
+};
+
+struct pq_node {
+    int kind;         /* enum pq_node_kind */
+    int def_present;  /* def level at which this node is non-null */
+    int def_nonempty; /* PQN_LIST: def level with >= 1 element */
+    int rep;          /* PQN_LIST: repetition level of its elements */
+    int child_index;  /* index of this node in its parent's children */
+    bool nullable;
+    bool is_map;      /* PQN_LIST built from a MAP (key_value group) */
+};
+
+struct pq_leaf {
+    size_t top;   /* top-level field index */
+    size_t depth; /* number of nodes; nodes[depth-1] is the leaf */
+    struct pq_node nodes[LAKE_NESTING_MAX + 1];
+    size_t own_from; /* nodes[k] for k >= own_from are built by this leaf */
+    int max_def;
+    int max_rep;
+    int start_node[LAKE_NESTING_MAX + 1]; /* per rep level r>0: node index */
+    int phys;
+    int32_t type_length;
+    enum lake_type ltype;
+    int precision;
+    int scale;
+    int conv;
+    bool in_repeated;
+    size_t path_len;
+    char **path; /* Delta-style names: field, "element", "key", "value" */
+    char *dotted;
+};
+
+struct pq_layout {
+    size_t n_leaves;
+    struct pq_leaf *leaves;
+};
+
+/* parquet_schema.c */
+/* Lake schema -> leaves + Parquet schema elements (writer). */
+int lake_parquet__layout_from_schema(struct pq_layout *lo,
+                                     const struct lake_schema *s);
+/* Emit FileMetaData.schema (list<SchemaElement>) for s. */
+void lake_parquet__write_schema(struct ju_buf *b, const struct lake_schema *s,
+                                bool field_ids);
+size_t lake_parquet__count_schema_elems(const struct lake_schema *s);
+/* Parquet schema elements -> lake schema + leaves (reader). */
+int lake_parquet__layout_from_meta(struct pq_layout *lo,
+                                   struct lake_schema *out,
+                                   const struct pq_filemeta *m);
+void lake_parquet__layout_release(struct pq_layout *lo);
+/* Physical type and width for a lake leaf type when writing. */
+int lake_parquet__phys_for(enum lake_type t, int precision,
+                           int32_t *type_length);
+int32_t lake_parquet__decimal_flba_len(int precision);
+
+/* parquet_encode.c: RLE/bit-packed hybrid and friends */
+int lake_parquet__bit_width(uint64_t max);
+void lake_parquet__rle_encode_u8(struct ju_buf *b, const uint8_t *v, size_t n,
+                                 int width);
+void lake_parquet__rle_encode_u32(struct ju_buf *b, const uint32_t *v,
+                                  size_t n, int width);
+/* Decode exactly n values; JC_EPARSE if the stream is short or invalid.
+ * *used = bytes consumed. Values >= limit are rejected (limit 0 = none). */
+int lake_parquet__rle_decode_u8(const uint8_t *p, size_t len, int width,
+                                uint8_t *out, size_t n, size_t *used);
+int lake_parquet__rle_decode_u32(const uint8_t *p, size_t len, int width,
+                                 uint32_t *out, size_t n, uint32_t limit,
+                                 size_t *used);
+/* DELTA_BINARY_PACKED into int64 (n values expected); *used bytes. */
+int lake_parquet__delta_decode(const uint8_t *p, size_t len, int64_t *out,
+                               size_t n, size_t *used);
+
+/* codec.c */
+bool lake_codec__supported(int codec);
+int lake_codec__compress(int codec, int level, const void *in, size_t n,
+                         struct ju_buf *out);
+int lake_codec__decompress(int codec, const void *in, size_t n, void *out,
+                           size_t out_n);
+
+/* parquet_stats.c */
+void lake_parquet__value_release(struct lake_value *v);
+void lake_parquet__stats_copy(struct lake_column_stats *dst,
+                              const struct lake_column_stats *src);
+/* Decode PLAIN stats bytes of leaf into v (false if unusable). */
+bool lake_parquet__stat_decode(struct lake_value *v, const struct pq_leaf *lf,
+                               const uint8_t *p, size_t n);
+
+#endif
