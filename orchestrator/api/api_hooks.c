@@ -101,7 +101,7 @@ void api_hooks_github(struct api_ctx *c, const char *job)
     if (!jc_api_verify_github_signature(api->webhook_secret, c->req->body,
                                         c->req->body_len, sig)) {
         api->hooks_rejected++;
-        log_warn("msg=\"webhook rejected\" job=\"%s\" reason=%s", job,
+        log_warn("webhook rejected: job='%s' reason=%s", job,
                  sig ? "bad-signature" : "no-signature");
         api_error(c->resp, 401, "UNAUTHENTICATED",
                   sig ? "X-Hub-Signature-256 does not match"

@@ -57,7 +57,7 @@ static void load_file(struct jc_daemon *d, struct jobfile *f)
     if (!rc && (jc_spec_validate(job, &diags) || diags.n))
         rc = JC_EINVAL;
     if (rc) {
-        log_warn("msg=\"job file not loaded\" file=\"%s\" error=\"%s\"",
+        log_warn("job file not loaded: file='%s' error='%s'",
                  f->path, diags.n ? diags.items[0].msg : jc_err_last());
         jc_diags_release(&diags);
         jc_job_free(job);
@@ -72,11 +72,11 @@ static void load_file(struct jc_daemon *d, struct jobfile *f)
                           settings ? settings : "{}", f->path);
     free(settings);
     if (rc) {
-        log_warn("msg=\"cannot store job\" file=\"%s\" error=\"%s\"", f->path,
+        log_warn("cannot store job: file='%s' error='%s'", f->path,
                  jc_err_last());
     } else {
         f->job_id = id;
-        log_info("msg=\"job loaded\" file=\"%s\" job=%lld name=\"%s\"",
+        log_info("job loaded: file='%s' job=%lld name='%s'",
                  f->path, (long long)id, job->name ? job->name : "");
         d->sched_dirty = true;
     }
@@ -155,7 +155,7 @@ void dm_jobsdir_scan(struct jc_daemon *d)
             pp = &f->next;
             continue;
         }
-        log_info("msg=\"job file removed\" file=\"%s\" job=%lld", f->path,
+        log_info("job file removed: file='%s' job=%lld", f->path,
                  (long long)f->job_id);
         if (f->job_id) {
             struct jc_job_row row;

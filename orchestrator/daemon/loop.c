@@ -106,7 +106,7 @@ static void on_run_done(void *arg, struct jc_run *run, enum jc_result result)
 
     (void)run;
     r->finished = true;
-    log_info("msg=\"run finished\" run=%lld job=%lld result=%s",
+    log_info("run finished: run=%lld job=%lld result=%s",
              (long long)r->run_id, (long long)r->job_id,
              jc_result_name(result));
     /* free and start queued runs outside the engine's callback */
@@ -257,7 +257,7 @@ int dm_trigger(struct jc_daemon *d, struct jc_job *job, int64_t job_id,
                                    "Queued due to reaching maximum concurrent "
                                    "runs of the job.", 0);
             jc_store_event_add(d->store, r->run_id, NULL, "run.queued", "");
-            log_info("msg=\"run queued\" run=%lld job=%lld",
+            log_info("run queued: run=%lld job=%lld",
                      (long long)r->run_id, (long long)job_id);
             return 0;
         }
@@ -518,7 +518,7 @@ static void on_signal(uv_signal_t *s, int signum)
             on_grace(&d->grace);
         return;
     }
-    log_info("msg=\"shutting down\" signal=%d running=%zu", signum,
+    log_info("shutting down: signal=%d queued=%zu", signum,
              be_queue_length(d));
     d->stopping = true;
     if (d->http)
@@ -619,7 +619,7 @@ int jc_daemon_run(const struct jc_daemon_opts *opts)
                               jc_api_handle, d.api);
     if (rc)
         goto out_api;
-    log_info("msg=\"listening\" addr=%s port=%d home=%s", d.opts.listen,
+    log_info("listening: addr=%s port=%d home=%s", d.opts.listen,
              jc_http_server_port(d.http), d.home);
     fprintf(stderr, "jobctl serve: listening on http://%s (port %d)\n",
             d.opts.listen, jc_http_server_port(d.http));
@@ -642,7 +642,7 @@ int jc_daemon_run(const struct jc_daemon_opts *opts)
     uv_signal_start(&d.sigint, on_signal, SIGINT);
 
     uv_run(d.loop, UV_RUN_DEFAULT);
-    log_info("msg=\"stopped\"");
+    log_info("stopped");
     rc = 0;
 out_http:
     if (d.http)

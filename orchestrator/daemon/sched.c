@@ -152,10 +152,10 @@ static void configure(struct jc_daemon *d, int64_t job_id, json_t *settings,
     e->valid = false;
     if (expr) {
         if (jc_cron_parse(&e->cron, expr, err, sizeof(err))) {
-            log_warn("msg=\"bad schedule\" job=%lld error=\"%s\"",
+            log_warn("bad schedule: job=%lld error='%s'",
                      (long long)job_id, err);
         } else if (jc_tz_load(&e->tz, tz)) {
-            log_warn("msg=\"unknown timezone\" job=%lld tz=\"%s\"",
+            log_warn("unknown timezone: job=%lld tz='%s'",
                      (long long)job_id, tz);
         } else {
             e->valid = true;
@@ -163,7 +163,7 @@ static void configure(struct jc_daemon *d, int64_t job_id, json_t *settings,
     }
     plan_next(d, e, startup);
     if (e->valid)
-        log_info("msg=\"schedule\" job=%lld cron=\"%s\" tz=%s paused=%d "
+        log_info("schedule: job=%lld cron='%s' tz=%s paused=%d "
                  "next=%lld", (long long)job_id, e->expr, e->tz_name,
                  (int)e->paused, (long long)e->next);
 }
@@ -226,10 +226,10 @@ static void fire(struct jc_daemon *d, struct sched_ent *e, int64_t at)
         rc = dm_trigger(d, job, e->job_id, NULL, NULL, "PERIODIC", "JOB_RUN",
                         &run_id);
     if (rc)
-        log_warn("msg=\"scheduled run failed to start\" job=%lld error=\"%s\"",
+        log_warn("scheduled run failed to start: job=%lld error='%s'",
                  (long long)e->job_id, jc_err_last());
     else
-        log_info("msg=\"scheduled run\" job=%lld run=%lld at=%lld",
+        log_info("scheduled run: job=%lld run=%lld at=%lld",
                  (long long)e->job_id, (long long)run_id, (long long)at);
     snprintf(msg, sizeof(msg), "job_id=%lld fire_utc=%lld",
              (long long)e->job_id, (long long)at);
