@@ -99,7 +99,7 @@ int jc_taskvalues_read(const char *path, struct jc_tv **out, size_t *n)
     buf[len] = '\0';
     for (line = strtok_r(buf, "\n", &save); line;
          line = strtok_r(NULL, "\n", &save)) {
-        char *key, *value, *eq;
+        char *key = NULL, *value = NULL, *eq;
         size_t l;
 
         lineno++;
