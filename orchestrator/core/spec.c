@@ -584,7 +584,8 @@ static void get_kv_map(struct bctx *c, json_t *obj, const char *key,
 static void task_release(struct jc_task *t);
 
 static void parse_task(struct jc_job *job, struct jc_spec_priv *p,
-                       struct jc_task *t, json_t *obj, bool nested);
+                       struct jc_task *t, json_t *obj, bool nested,
+                       size_t idx);
 
 static void parse_type(struct bctx *c, struct jc_task *t, json_t *obj,
                        bool nested)
@@ -656,7 +657,7 @@ static void parse_type(struct bctx *c, struct jc_task *t, json_t *obj,
             note(c, body, "a for_each_task cannot be nested in a for_each_task");
         } else if (json_is_object(nt)) {
             t->for_each_task = ju_xcalloc(1, sizeof(*t->for_each_task));
-            parse_task(c->job, c->p, t->for_each_task, nt, true);
+            parse_task(c->job, c->p, t->for_each_task, nt, true, 0);
         } else {
             note(c, body, "for_each_task needs a 'task' object");
         }
@@ -674,7 +675,8 @@ static void parse_type(struct bctx *c, struct jc_task *t, json_t *obj,
 }
 
 static void parse_task(struct jc_job *job, struct jc_spec_priv *p,
-                       struct jc_task *t, json_t *obj, bool nested)
+                       struct jc_task *t, json_t *obj, bool nested,
+                       size_t idx)
 {
     struct bctx c;
     char what[320];
@@ -695,7 +697,10 @@ static void parse_task(struct jc_job *job, struct jc_spec_priv *p,
         t->task_key = ju_xstrdup(json_string_value(v));
     } else {
         t->task_key = ju_xstrdup("");
-        snprintf(what, sizeof(what), "task");
+        if (nested)
+            snprintf(what, sizeof(what), "for_each_task task");
+        else
+            snprintf(what, sizeof(what), "task #%zu", idx + 1);
         if (!v)
             note(&c, obj, "missing 'task_key'");
         else
@@ -968,7 +973,8 @@ int jc_spec__build(struct jc_job **out, json_t *document, json_t *settings,
                 note(&c, to, "'tasks' entries must be objects");
                 continue;
             }
-            parse_task(job, job->priv, &job->tasks[job->ntasks], to, false);
+            parse_task(job, job->priv, &job->tasks[job->ntasks], to, false,
+                       i);
             job->ntasks++;
         }
     }

@@ -6,6 +6,7 @@
  */
 #include "jobctl/spec.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/spec_int.h"
@@ -200,6 +201,65 @@ static void check_schedule(const struct jc_job *job, struct jc_diags *diags)
     }
 }
 
+/* "file:LINE:COL: ..." -> line, col (0, 0 when absent) */
+static void msg_pos(const char *m, long *line, long *col)
+{
+    const char *p;
+
+    *line = 0;
+    *col = 0;
+    for (p = strchr(m, ':'); p; p = strchr(p + 1, ':')) {
+        char *e1, *e2;
+        long l = strtol(p + 1, &e1, 10);
+
+        if (e1 == p + 1 || *e1 != ':')
+            continue;
+        *col = strtol(e1 + 1, &e2, 10);
+        if (e2 == e1 + 1 || e2[0] != ':' || e2[1] != ' ')
+            continue;
+        *line = l;
+        return;
+    }
+}
+
+struct sortent {
+    struct jc_diag d;
+    long line;
+    long col;
+    size_t seq;
+};
+
+static int sort_cmp(const void *a, const void *b)
+{
+    const struct sortent *x = a, *y = b;
+
+    if (x->line != y->line)
+        return x->line < y->line ? -1 : 1;
+    if (x->col != y->col)
+        return x->col < y->col ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Sort the diagnostics added since `from` by position (stable). */
+static void sort_diags(struct jc_diags *d, size_t from)
+{
+    size_t n = d->n - from, i;
+    struct sortent *v;
+
+    if (n < 2)
+        return;
+    v = ju_xcalloc(n, sizeof(*v));
+    for (i = 0; i < n; i++) {
+        v[i].d = d->items[from + i];
+        v[i].seq = i;
+        msg_pos(v[i].d.msg, &v[i].line, &v[i].col);
+    }
+    qsort(v, n, sizeof(*v), sort_cmp);
+    for (i = 0; i < n; i++)
+        d->items[from + i] = v[i].d;
+    free(v);
+}
+
 int jc_spec_validate(const struct jc_job *job, struct jc_diags *diags)
 {
     size_t before = diags->n;
@@ -318,5 +378,6 @@ int jc_spec_validate(const struct jc_job *job, struct jc_diags *diags)
     }
     (void)graph_ok;
     jc_dag_free(dag);
+    sort_diags(diags, before);
     return diags->n > before ? JC_EINVAL : 0;
 }
