@@ -31,19 +31,20 @@ void jc_cli_progress_cb(void *arg, const struct jc_task_event *ev)
     if (!p || p->quiet)
         return;
     if (!strcmp(ev->life_cycle_state, "RUNNING")) {
-        fprintf(stderr, "  start   %s%s\n", ev->task_key,
-                ev->attempt ? " (retry)" : "");
+        if (ev->attempt)
+            fprintf(stderr, "  start   %s (attempt %d)\n", ev->task_key,
+                    ev->attempt);
+        else
+            fprintf(stderr, "  start   %s\n", ev->task_key);
     } else if (!strcmp(ev->life_cycle_state, "WAITING_FOR_RETRY")) {
         fprintf(stderr, "  retry   %s: waiting (attempt %d)\n", ev->task_key,
                 ev->attempt);
     } else {
-        fprintf(stderr, "  %-7s %s  %s%s%s%s\n",
+        fprintf(stderr, "  %-7s %s  %s%s%s\n",
                 ev->result == JC_RESULT_SUCCESS ? "ok" : "done", ev->task_key,
-                jc_result_name(ev->result),
-                ev->duration_ms > 0 ? "  " : "",
+                jc_result_name(ev->result), ev->duration_ms > 0 ? "  " : "",
                 ev->duration_ms > 0 ? jc_cli_dur(ev->duration_ms, d, sizeof(d))
-                                    : "",
-                ev->message && *ev->message ? "" : "");
+                                    : "");
         if (ev->message && *ev->message && ev->result != JC_RESULT_SUCCESS)
             fprintf(stderr, "          %s\n", ev->message);
     }

@@ -157,7 +157,7 @@ void jc_run_flush(struct jc_run *r)
     if (r->in_txn) {
         r->in_txn = false;
         if (jc_store_commit(r->store))
-            log_error("msg=\"store commit failed\" err=\"%s\"", jc_err_last());
+            log_error("store commit failed: %s", jc_err_last());
     }
 }
 
@@ -165,7 +165,7 @@ void jc_run_dirty(struct jc_run *r)
 {
     if (!r->in_txn) {
         if (jc_store_begin(r->store)) {
-            log_error("msg=\"store begin failed\" err=\"%s\"", jc_err_last());
+            log_error("store begin failed: %s", jc_err_last());
             return;
         }
         r->in_txn = true;
@@ -236,7 +236,7 @@ static void record_skip(struct jc_run *r, size_t i, enum jc_result res,
     row.write_bytes = -1;
     jc_run_dirty(r);
     if (jc_store_task_run_insert(r->store, &row))
-        log_error("msg=\"store task run failed\" err=\"%s\"", jc_err_last());
+        log_error("store task run failed: %s", jc_err_last());
     rt->task_run_id = row.task_run_id;
     rt->start_ms = rt->end_ms = now;
     free(rt->message);

@@ -444,7 +444,7 @@ static void fg_signal(uv_signal_t *h, int signum)
     struct fg *fg = h->data;
 
     fg->nsig++;
-    log_info("msg=\"signal received, canceling run\" signal=%d", signum);
+    log_info("signal %d received, canceling run", signum);
     jc_run_cancel(fg->run, signum == SIGINT ? "interrupted (SIGINT)"
                                             : "terminated (SIGTERM)");
 }

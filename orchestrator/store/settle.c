@@ -132,7 +132,7 @@ static int settle_run(struct jc_store *s, const struct jc_run_row *run)
     if (rc)
         goto fail;
     jc_task_run_rows_free(trs, ntr);
-    log_warn("msg=\"settled orphaned run\" run_id=%lld owner_pid=%d",
+    log_warn("settled orphaned run %lld (owner pid %d)",
              (long long)run->run_id, run->owner_pid);
     return jc_store_commit(s);
 fail:
