@@ -1,6 +1,7 @@
 /*
  * cmd_serve.c: `jobctl serve [--listen ADDR] [--jobs-dir DIR]
- * [--workspace DIR] [--shutdown-grace SECONDS] [--port-file FILE]`:
+ * [--workspace DIR] [--shutdown-grace SECONDS] [--port-file FILE]
+ * [--catchup-window SECONDS] [--request-timeout-ms MS] [--idle-timeout-ms MS]`:
  * runs the scheduler daemon with the REST API and status page.
  */
 #include "cli/cmd.h"
@@ -56,6 +57,13 @@ int cmd_serve(int argc, char **argv)
             i++;
         } else if (!strcmp(a, "--shutdown-grace") && v && !parse_num(v, &n)) {
             o.shutdown_grace_ms = n * 1000;
+            i++;
+        } else if (!strcmp(a, "--request-timeout-ms") && v &&
+                   !parse_num(v, &n)) {
+            o.request_timeout_ms = (unsigned)n;
+            i++;
+        } else if (!strcmp(a, "--idle-timeout-ms") && v && !parse_num(v, &n)) {
+            o.idle_timeout_ms = (unsigned)n;
             i++;
         } else if (!strcmp(a, "--catchup-window") && v && !parse_num(v, &n)) {
             o.catchup_window_s = n;

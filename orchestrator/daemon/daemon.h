@@ -19,6 +19,8 @@ struct jc_daemon_opts {
     int64_t catchup_window_s;   /* missed ticks younger than this fire once */
     const char *port_file;      /* write the bound port here (tests) */
     int parallel;               /* per-run task parallelism; 0 = CPUs */
+    unsigned request_timeout_ms; /* slow clients; 0 = http default */
+    unsigned idle_timeout_ms;    /* keep-alive idle; 0 = http default */
 };
 
 /* Run until SIGTERM/SIGINT. Returns 0 on a clean shutdown. */

@@ -573,6 +573,7 @@ int jc_daemon_run(const struct jc_daemon_opts *opts)
     struct jc_daemon d;
     struct jc_api_backend be;
     struct jc_api_opts ao;
+    struct jc_http_server_opts hopts = JC_HTTP_SERVER_OPTS_INIT;
     int rc;
 
     memset(&d, 0, sizeof(d));
@@ -615,7 +616,9 @@ int jc_daemon_run(const struct jc_daemon_opts *opts)
         dm_jobsdir_scan(&d);
     dm_sched_init(&d);
 
-    rc = jc_http_server_start(&d.http, d.loop, d.opts.listen, NULL,
+    hopts.request_timeout_ms = opts->request_timeout_ms;
+    hopts.idle_timeout_ms = opts->idle_timeout_ms;
+    rc = jc_http_server_start(&d.http, d.loop, d.opts.listen, &hopts,
                               jc_api_handle, d.api);
     if (rc)
         goto out_api;
@@ -651,10 +654,10 @@ out_http:
 out_api:
     dm_sched_free(&d);
     jc_api_free(d.api);
-    uv_walk(d.loop, close_walk, NULL);
-    uv_run(d.loop, UV_RUN_DEFAULT);
     if (d.executor && d.executor->ops->destroy)
         d.executor->ops->destroy(d.executor);
+    uv_walk(d.loop, close_walk, NULL);
+    uv_run(d.loop, UV_RUN_DEFAULT);
 out_store:
     jc_store_close(d.store);
     free(d.home);
