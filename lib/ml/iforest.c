@@ -51,6 +51,9 @@ void ml_iforest_free(struct ml_iforest *f)
         free(f->trees[t].leaf_term);
     }
     free(f->trees);
+    free(f->hfeat);
+    free(f->hthr);
+    free(f->hleaf);
     free(f);
 }
 
@@ -96,6 +99,53 @@ static float float_floor(double d)
     return r;
 }
 
+static void heap_fill(struct ml_iforest *f, const struct ml_itree *tr,
+                      int32_t node, size_t h, int depth, uint16_t *feat,
+                      float *thr, double *leaf)
+{
+    size_t n_internal = ((size_t)1 << f->heap_depth) - 1;
+    const struct ml_inode *nd = &tr->nodes[node];
+    if (depth == f->heap_depth) {
+        leaf[h - n_internal] = tr->leaf_term[node];
+        return;
+    }
+    if (nd->left < 0) {
+        feat[h] = 0;
+        thr[h] = INFINITY; /* pass-through: x <= inf goes left */
+        heap_fill(f, tr, node, 2 * h + 1, depth + 1, feat, thr, leaf);
+        heap_fill(f, tr, node, 2 * h + 2, depth + 1, feat, thr, leaf);
+        return;
+    }
+    feat[h] = (uint16_t)nd->feature;
+    thr[h] = tr->cnodes[node].thr;
+    heap_fill(f, tr, nd->left, 2 * h + 1, depth + 1, feat, thr, leaf);
+    heap_fill(f, tr, nd->right, 2 * h + 2, depth + 1, feat, thr, leaf);
+}
+
+static void compile_heap(struct ml_iforest *f)
+{
+    JU_FREE(f->hfeat);
+    JU_FREE(f->hthr);
+    JU_FREE(f->hleaf);
+    f->heap_depth = 0;
+    int d = 1;
+    for (size_t t = 0; t < f->n_estimators; t++) {
+        int td = (int)f->trees[t].depth;
+        if (f->trees[t].depth > ML_HEAP_MAX_DEPTH)
+            return;
+        if (td > d)
+            d = td;
+    }
+    f->heap_depth = d;
+    size_t ni = ((size_t)1 << d) - 1, nl = (size_t)1 << d;
+    f->hfeat = ju_xmalloc(f->n_estimators * ni * sizeof(*f->hfeat));
+    f->hthr = ju_xmalloc(f->n_estimators * ni * sizeof(*f->hthr));
+    f->hleaf = ju_xmalloc(f->n_estimators * nl * sizeof(*f->hleaf));
+    for (size_t t = 0; t < f->n_estimators; t++)
+        heap_fill(f, &f->trees[t], 0, 0, 0, f->hfeat + t * ni,
+                  f->hthr + t * ni, f->hleaf + t * nl);
+}
+
 void ml_iforest__compile(struct ml_iforest *f)
 {
     for (size_t t = 0; t < f->n_estimators; t++) {
@@ -106,6 +156,7 @@ void ml_iforest__compile(struct ml_iforest *f)
         free(tr->leaf_term);
         tr->cnodes = ju_xcalloc(n ? n : 1, sizeof(*tr->cnodes));
         tr->leaf_term = ju_xcalloc(n ? n : 1, sizeof(*tr->leaf_term));
+        tr->depth = 0;
         for (size_t i = 0; i < n; i++) {
             const struct ml_inode *nd = &tr->nodes[i];
             struct ml_cnode *c = &tr->cnodes[i];
@@ -115,6 +166,8 @@ void ml_iforest__compile(struct ml_iforest *f)
                 double term = (double)(depth[i] + 1) +
                               ml_iforest_average_path_length(nd->n_samples);
                 tr->leaf_term[i] = term - 1.0;
+                if (depth[i] > tr->depth)
+                    tr->depth = depth[i];
                 c->feature = -1;
                 c->left = -1;
                 c->right = (int32_t)i;
@@ -131,6 +184,7 @@ void ml_iforest__compile(struct ml_iforest *f)
         }
         free(depth);
     }
+    compile_heap(f);
 }
 
 /* ---------------------------------------------------------------- fit */
@@ -388,17 +442,45 @@ static void score_range(const struct score_job *j)
         size_t nb = j->end - b0 < SCORE_BLOCK ? j->end - b0 : SCORE_BLOCK;
         for (size_t i = 0; i < nb * nf; i++)
             xb[i] = (float)j->x[b0 * nf + i];
+        for (size_t i = nb * nf; i < SCORE_BLOCK * nf; i++)
+            xb[i] = 0.0f; /* padding rows for the groups of 8 */
         for (size_t i = 0; i < nb; i++)
             depths[i] = 0.0;
-        for (size_t t = 0; t < f->n_estimators; t++) {
-            const struct ml_cnode *cn = f->trees[t].cnodes;
-            const double *term = f->trees[t].leaf_term;
-            for (size_t i = 0; i < nb; i++) {
-                const float *row = xb + i * nf;
-                const struct ml_cnode *c = cn;
-                while (c->feature >= 0)
-                    c = cn + (row[c->feature] <= c->thr ? c->left : c->right);
-                depths[i] += term[c->right];
+        if (f->heap_depth > 0) {
+            int hd = f->heap_depth;
+            size_t ni = ((size_t)1 << hd) - 1, nl = (size_t)1 << hd;
+            for (size_t t = 0; t < f->n_estimators; t++) {
+                const uint16_t *feat = f->hfeat + t * ni;
+                const float *thr = f->hthr + t * ni;
+                const double *leaf = f->hleaf + t * nl;
+                for (size_t i0 = 0; i0 < nb; i0 += 8) {
+                    uint32_t id[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+                    const float *rows = xb + i0 * nf;
+                    for (int d = 0; d < hd; d++) {
+                        for (int k = 0; k < 8; k++) {
+                            uint32_t h = id[k];
+                            float v = rows[(size_t)k * nf + feat[h]];
+                            /* left iff x <= thr (NaN goes right) */
+                            id[k] = 2 * h + 2 - (uint32_t)(v <= thr[h]);
+                        }
+                    }
+                    size_t lim = nb - i0 < 8 ? nb - i0 : 8;
+                    for (size_t k = 0; k < lim; k++)
+                        depths[i0 + k] += leaf[id[k] - ni];
+                }
+            }
+        } else {
+            for (size_t t = 0; t < f->n_estimators; t++) {
+                const struct ml_cnode *cn = f->trees[t].cnodes;
+                const double *term = f->trees[t].leaf_term;
+                for (size_t i = 0; i < nb; i++) {
+                    const float *row = xb + i * nf;
+                    const struct ml_cnode *c = cn;
+                    while (c->feature >= 0)
+                        c = cn + (row[c->feature] <= c->thr ? c->left
+                                                            : c->right);
+                    depths[i] += term[c->right];
+                }
             }
         }
         for (size_t i = 0; i < nb; i++) {

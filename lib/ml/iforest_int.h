@@ -34,7 +34,16 @@ struct ml_itree {
     struct ml_inode *nodes;
     struct ml_cnode *cnodes;
     double *leaf_term; /* per node: depth + 1 + c(n_samples) - 1 */
+    uint32_t depth;    /* deepest leaf (root = 0) */
 };
+
+/* Complete-tree ("heap") form used by the fast scorer when every tree is
+ * at most ML_HEAP_MAX_DEPTH deep: node h has children 2h+1 and 2h+2;
+ * leaves shallower than heap_depth become pass-through nodes (threshold
+ * +inf, always left) whose subtrees repeat the leaf's term. Traversal is
+ * then exactly heap_depth branch-free steps. Per tree: 2^D - 1 internal
+ * nodes (hfeat, hthr) and 2^D leaves (hleaf). */
+#define ML_HEAP_MAX_DEPTH 12
 
 struct ml_iforest {
     size_t n_features;
@@ -43,6 +52,10 @@ struct ml_iforest {
     double offset;
     double contamination;
     struct ml_itree *trees;
+    int heap_depth;  /* 0: heap form unused (too deep) */
+    uint16_t *hfeat;
+    float *hthr;
+    double *hleaf;
 };
 
 /* Build cnodes/leaf_term of every tree from nodes (after fit or load). */
