@@ -39,7 +39,8 @@ static int usage(void)
             "[--limit N] [--format table|jsonl|csv]\n"
             "       jobctl table history T [--limit N] [--json]\n"
             "       jobctl table import T --from FILE.jsonl [--schema SPEC] "
-            "[--partition-by COL]... [--mode append|overwrite]\n"
+            "[--partition-by COL]... [--mode append|overwrite] "
+            "[--app-txn ID:VERSION]\n"
             "       jobctl table optimize T [--zorder-by COL,...] "
             "[--target-rows N]\n"
             "       jobctl table vacuum T [--retain-hours H] [--dry-run] "
@@ -248,6 +249,11 @@ static json_t *describe_json(const struct lake_snapshot *s, const char *path)
         }
     }
     json_object_set_new(o, "schema_simple", schema);
+    {
+        json_t *sj = json_loads(s->schema_string, 0, NULL);
+
+        json_object_set_new(o, "schema", sj ? sj : json_null());
+    }
     json_object_set_new(o, "num_files", json_integer((json_int_t)s->nfiles));
     for (i = 0; i < s->nfiles; i++) {
         const struct lake_file *f = &s->files[i];
@@ -462,6 +468,36 @@ static void csv_field(const char *s)
     putchar('"');
 }
 
+/* Cells of row r: nested values use the row's JSON (field names). */
+static char **row_cells(const struct lake_batch *b, size_t r)
+{
+    char **row = ju_xcalloc(b->n_columns + 1, sizeof(char *));
+    json_t *obj = NULL;
+    size_t c;
+
+    for (c = 0; c < b->n_columns; c++) {
+        if (lake_type_is_nested(b->columns[c].type) &&
+            !lake_column_is_null(&b->columns[c], r)) {
+            json_t *v;
+
+            if (!obj) {
+                struct ju_buf o = JU_BUF_INIT;
+
+                lake_batch_format_row_json(&o, b, r);
+                obj = json_loads(ju_buf_str(&o), 0, NULL);
+                ju_buf_release(&o);
+            }
+            v = json_object_get(obj, b->schema.fields[c].name);
+            row[c] = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY)
+                       : cell_text(&b->columns[c], r);
+        } else {
+            row[c] = cell_text(&b->columns[c], r);
+        }
+    }
+    json_decref(obj);
+    return row;
+}
+
 static int show_cb(void *ud, const struct lake_file *file,
                    struct lake_batch *b)
 {
@@ -480,20 +516,19 @@ static int show_cb(void *ud, const struct lake_file *file,
             printf("%s\n", ju_buf_str(&o));
             ju_buf_release(&o);
         } else if (x->fmt == FMT_CSV) {
-            for (c = 0; c < b->n_columns; c++) {
-                char *s = cell_text(&b->columns[c], r);
+            char **row = row_cells(b, r);
 
+            for (c = 0; c < b->n_columns; c++) {
                 if (c)
                     putchar(',');
-                csv_field(s);
-                free(s);
+                csv_field(row[c]);
+                free(row[c]);
             }
+            free(row);
             putchar('\n');
         } else {
-            char **row = ju_xcalloc(b->n_columns + 1, sizeof(char *));
+            char **row = row_cells(b, r);
 
-            for (c = 0; c < b->n_columns; c++)
-                row[c] = cell_text(&b->columns[c], r);
             JU_ALLOC_GROW(x->cells, x->nrows + 1, x->arows);
             x->cells[x->nrows++] = row;
         }
@@ -532,7 +567,8 @@ static void print_table(const struct lake_schema *schema, char ***cells,
         }
     }
     for (c = 0; c < nc; c++)
-        printf("%s%-*s", c ? "  " : "", (int)w[c], schema->fields[c].name);
+        printf("%s%-*s", c ? "  " : "", c + 1 < nc ? (int)w[c] : 0,
+               schema->fields[c].name);
     printf("\n");
     for (c = 0; c < nc; c++) {
         size_t k;
@@ -548,7 +584,7 @@ static void print_table(const struct lake_schema *schema, char ***cells,
             size_t l = utf8_width(s);
 
             printf("%s%s", c ? "  " : "", s);
-            for (; l < w[c]; l++)
+            for (; c + 1 < nc && l < w[c]; l++)
                 putchar(' ');
         }
         printf("\n");
@@ -750,62 +786,184 @@ static int do_history(int argc, char **argv)
 
 /* -------------------------------------------------------------- import */
 
-/* Split "a:long,b:decimal(10,2),c:string" at top-level commas. */
+static void skip_ws(const char **p)
+{
+    while (**p == ' ')
+        (*p)++;
+}
+
+/* Parse a Spark simple type string ("long", "decimal(10,2)",
+ * "array<int>", "map<string,long>", "struct<a:int,b:string>"). */
+static int parse_type_str(const char **pp, const char *name,
+                          struct lake_field *out, int depth)
+{
+    static const struct {
+        const char *n;
+        enum lake_type t;
+    } prims[] = {
+        {"string", LAKE_TYPE_STRING},     {"long", LAKE_TYPE_LONG},
+        {"bigint", LAKE_TYPE_LONG},       {"integer", LAKE_TYPE_INTEGER},
+        {"int", LAKE_TYPE_INTEGER},       {"short", LAKE_TYPE_SHORT},
+        {"smallint", LAKE_TYPE_SHORT},    {"byte", LAKE_TYPE_BYTE},
+        {"tinyint", LAKE_TYPE_BYTE},      {"float", LAKE_TYPE_FLOAT},
+        {"double", LAKE_TYPE_DOUBLE},     {"boolean", LAKE_TYPE_BOOLEAN},
+        {"bool", LAKE_TYPE_BOOLEAN},      {"binary", LAKE_TYPE_BINARY},
+        {"date", LAKE_TYPE_DATE},         {"timestamp", LAKE_TYPE_TIMESTAMP},
+        {"timestamp_ntz", LAKE_TYPE_TIMESTAMP_NTZ},
+    };
+    const char *p = *pp;
+    char word[32];
+    size_t n = 0, k;
+
+    if (depth > 16)
+        return jc_err_set(JC_EINVAL, "column '%s': type nested too deep", name);
+    skip_ws(&p);
+    while ((p[n] >= 'a' && p[n] <= 'z') || (p[n] >= 'A' && p[n] <= 'Z') ||
+           p[n] == '_') {
+        if (n + 1 >= sizeof(word))
+            break;
+        word[n] = (char)(p[n] | 0x20);
+        n++;
+    }
+    word[n] = '\0';
+    p += n;
+    if (!strcmp(word, "decimal")) {
+        char *end;
+        long prec = 10, sc = 0;
+
+        if (*p == '(') {
+            prec = strtol(p + 1, &end, 10);
+            p = end;
+            skip_ws(&p);
+            if (*p++ != ',')
+                goto bad;
+            sc = strtol(p, &end, 10);
+            p = end;
+            if (*p++ != ')')
+                goto bad;
+        }
+        if (prec < 1 || prec > 38 || sc < 0 || sc > prec)
+            goto bad;
+        lake_field_init_decimal(out, name, (int)prec, (int)sc, true);
+        *pp = p;
+        return 0;
+    }
+    if (!strcmp(word, "array") && *p == '<') {
+        struct lake_field el;
+
+        p++;
+        if (parse_type_str(&p, "element", &el, depth + 1))
+            return JC_EINVAL;
+        skip_ws(&p);
+        if (*p++ != '>') {
+            lake_field_release(&el);
+            goto bad;
+        }
+        lake_field_init_array(out, name, &el, true);
+        lake_field_release(&el);
+        *pp = p;
+        return 0;
+    }
+    if (!strcmp(word, "map") && *p == '<') {
+        struct lake_field kf, vf;
+
+        p++;
+        if (parse_type_str(&p, "key", &kf, depth + 1))
+            return JC_EINVAL;
+        skip_ws(&p);
+        if (*p++ != ',' || parse_type_str(&p, "value", &vf, depth + 1)) {
+            lake_field_release(&kf);
+            goto bad;
+        }
+        skip_ws(&p);
+        if (*p++ != '>') {
+            lake_field_release(&kf);
+            lake_field_release(&vf);
+            goto bad;
+        }
+        lake_field_init_map(out, name, &kf, &vf, true);
+        lake_field_release(&kf);
+        lake_field_release(&vf);
+        *pp = p;
+        return 0;
+    }
+    if (!strcmp(word, "struct") && *p == '<') {
+        p++;
+        lake_field_init(out, name, LAKE_TYPE_STRUCT, true);
+        for (;;) {
+            char cname[256];
+            size_t cn = 0;
+            struct lake_field cf;
+
+            skip_ws(&p);
+            while (*p && *p != ':' && *p != '>' && *p != ',' &&
+                   cn + 1 < sizeof(cname))
+                cname[cn++] = *p++;
+            cname[cn] = '\0';
+            if (*p++ != ':' || !cn ||
+                parse_type_str(&p, cname, &cf, depth + 1)) {
+                lake_field_release(out);
+                goto bad;
+            }
+            lake_field_add_child(out, &cf);
+            lake_field_release(&cf);
+            skip_ws(&p);
+            if (*p == ',') {
+                p++;
+                continue;
+            }
+            if (*p++ != '>') {
+                lake_field_release(out);
+                goto bad;
+            }
+            break;
+        }
+        *pp = p;
+        return 0;
+    }
+    for (k = 0; k < sizeof(prims) / sizeof(prims[0]); k++) {
+        if (!strcmp(word, prims[k].n)) {
+            lake_field_init(out, name, prims[k].t, true);
+            *pp = p;
+            return 0;
+        }
+    }
+bad:
+    return jc_err_set(JC_EINVAL, "column '%s': invalid type near '%s'", name,
+                      *pp);
+}
+
+/* "a:long,b:decimal(10,2),c:array<string>" */
 static int parse_schema_spec(const char *spec, struct lake_schema *s)
 {
     const char *p = spec;
 
     while (*p) {
-        const char *start = p;
-        int depth = 0;
-        char *item, *colon, *type;
-        json_t *tj;
-        int rc;
+        char name[256];
+        size_t n = 0;
+        struct lake_field f;
 
-        while (*p && (depth > 0 || *p != ',')) {
-            if (*p == '(' || *p == '<')
-                depth++;
-            else if (*p == ')' || *p == '>')
-                depth--;
-            p++;
+        skip_ws(&p);
+        while (*p && *p != ':' && *p != ',' && n + 1 < sizeof(name))
+            name[n++] = *p++;
+        name[n] = '\0';
+        if (*p != ':' || !n)
+            return jc_err_set(JC_EINVAL,
+                              "schema item '%s': expected NAME:TYPE", name);
+        p++;
+        if (parse_type_str(&p, name, &f, 0))
+            return JC_EINVAL;
+        if (lake_schema_find(s, name) >= 0) {
+            lake_field_release(&f);
+            return jc_err_set(JC_EINVAL, "duplicate column '%s'", name);
         }
-        item = ju_xstrndup(start, (size_t)(p - start));
+        lake_schema_add(s, &f);
+        lake_field_release(&f);
+        skip_ws(&p);
         if (*p == ',')
             p++;
-        colon = strchr(item, ':');
-        if (!colon || colon == item || !colon[1]) {
-            jc_err_set(JC_EINVAL, "schema item '%s': expected NAME:TYPE", item);
-            free(item);
-            return JC_EINVAL;
-        }
-        *colon = '\0';
-        type = colon + 1;
-        if (!strcmp(type, "int"))
-            type = "integer";
-        else if (!strcmp(type, "bigint"))
-            type = "long";
-        else if (!strcmp(type, "bool"))
-            type = "boolean";
-        {
-            /* reuse the Delta schema parser on a one-field struct */
-            json_t *root = json_pack(
-                "{s:s,s:[{s:s,s:s,s:b,s:{}}]}", "type", "struct", "fields",
-                "name", item, "type", type, "nullable", 1, "metadata");
-            char *js = json_dumps(root, JSON_COMPACT);
-            struct lake_schema *one = NULL;
-
-            json_decref(root);
-            rc = lake_delta_schema_parse(js, &one);
-            free(js);
-            if (rc) {
-                free(item);
-                return rc;
-            }
-            lake_schema_add(s, &one->fields[0]);
-            lake_schema_free(one);
-        }
-        (void)tj;
-        free(item);
+        else if (*p)
+            return jc_err_set(JC_EINVAL, "schema: unexpected '%s'", p);
     }
     if (!s->n_fields)
         return jc_err_set(JC_EINVAL, "empty schema");
@@ -1130,7 +1288,7 @@ bad:
 
 static int do_import(int argc, char **argv)
 {
-    const char *name = NULL, *from = NULL, *spec = NULL;
+    const char *name = NULL, *from = NULL, *spec = NULL, *app = NULL;
     const char **pcols = NULL;
     size_t npc = 0;
     int overwrite = 0;
@@ -1157,6 +1315,8 @@ static int do_import(int argc, char **argv)
             from = argv[++i];
         else if (!strcmp(argv[i], "--schema") && i + 1 < argc)
             spec = argv[++i];
+        else if (!strcmp(argv[i], "--app-txn") && i + 1 < argc)
+            app = argv[++i];
         else if (!strcmp(argv[i], "--partition-by") && i + 1 < argc) {
             pcols = ju_xrealloc(pcols, (npc + 1) * sizeof(char *));
             pcols[npc++] = argv[++i];
@@ -1232,7 +1392,32 @@ static int do_import(int argc, char **argv)
         rc = 1;
         goto out;
     }
-    if (lake_txn_begin(t, &tx)) {
+    if (app) {
+        const char *colon = strrchr(app, ':');
+        int64_t av, have;
+        char *id;
+
+        if (!colon || colon == app || parse_i64(colon + 1, &av) < 0) {
+            jc_err_set(JC_EINVAL, "--app-txn wants APP_ID:VERSION, got '%s'",
+                       app);
+            rc = 1;
+            goto out;
+        }
+        id = ju_xstrndup(app, (size_t)(colon - app));
+        if (lake_table_txn_version(t, id, &have) == 0 && have >= av) {
+            printf("already committed: '%s' has txn '%s' version %lld\n",
+                   lake_table_path(t), id, (long long)have);
+            free(id);
+            goto out;
+        }
+        if (lake_txn_begin(t, &tx)) {
+            free(id);
+            rc = 1;
+            goto out;
+        }
+        lake_txn_set_app_txn(tx, id, av);
+        free(id);
+    } else if (lake_txn_begin(t, &tx)) {
         rc = 1;
         goto out;
     }
@@ -1271,8 +1456,14 @@ static int do_import(int argc, char **argv)
         tx = NULL;
         goto out;
     }
-    rc = lake_txn_commit(tx, "WRITE", NULL, &version) ? 1 : 0;
+    rc = lake_txn_commit(tx, "WRITE", NULL, &version);
     tx = NULL;
+    if (rc == JC_EEXIST) {
+        printf("already committed: %s\n", jc_err_last());
+        rc = 0;
+        goto out;
+    }
+    rc = rc ? 1 : 0;
     if (rc == 0)
         printf("imported %lld rows into '%s' (version %lld)\n",
                (long long)total, lake_table_path(t), (long long)version);
