@@ -49,6 +49,7 @@ struct lake_txn {
     size_t napps, aapps;
     int remove_all;
     int optimize;
+    enum lake_codec codec;
     struct lake_schema data_schema; /* table schema minus partitions */
 };
 
@@ -102,6 +103,15 @@ int lake_txn_begin(struct lake_table *t, struct lake_txn **out)
     tx = ju_xcalloc(1, sizeof(*tx));
     tx->t = t;
     tx->read_version = t->snap->version;
+    tx->codec = LAKE_CODEC_SNAPPY;
+    {
+        const char *c = lake_table_config(t, "jobctl.parquet.codec");
+
+        if (c && lake_codec_parse(&tx->codec, c) != 0) {
+            tx->codec = LAKE_CODEC_SNAPPY;
+            jc_err_clear();
+        }
+    }
     lake_schema_init(&tx->data_schema);
     for (i = 0; i < t->snap->schema->n_fields; i++) {
         if (!is_part(t->snap, t->snap->schema->fields[i].name))
@@ -221,9 +231,13 @@ int lake_txn__write_file(struct lake_txn *tx, const struct lake_batch *data,
         }
     }
     lake_fs_uuid4(uuid);
-    ju_buf_addf(&rel, "part-00000-%s.c000.snappy.parquet", uuid);
+    ju_buf_addf(&rel, "part-00000-%s.c000%s.parquet", uuid,
+                tx->codec == LAKE_CODEC_SNAPPY ? ".snappy"
+                : tx->codec == LAKE_CODEC_ZSTD ? ".zstd"
+                : tx->codec == LAKE_CODEC_GZIP ? ".gz"
+                                               : "");
     abs = ju_xasprintf("%s/%s", tx->t->path, ju_buf_str(&rel));
-    opts.codec = LAKE_CODEC_SNAPPY;
+    opts.codec = tx->codec;
     rc = lake_parquet_write_file(abs, data, &opts, &st);
     if (rc) {
         unlink(abs);
@@ -384,6 +398,11 @@ int lake_txn_append(struct lake_txn *tx, const struct lake_batch *batch)
     free(pcol);
     free(view.columns);
     return rc;
+}
+
+int lake_txn_set_codec(struct lake_txn *tx, const char *codec)
+{
+    return lake_codec_parse(&tx->codec, codec);
 }
 
 int lake_txn_set_app_txn(struct lake_txn *tx, const char *app_id,

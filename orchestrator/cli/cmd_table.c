@@ -40,7 +40,7 @@ static int usage(void)
             "       jobctl table history T [--limit N] [--json]\n"
             "       jobctl table import T --from FILE.jsonl [--schema SPEC] "
             "[--partition-by COL]... [--mode append|overwrite] "
-            "[--app-txn ID:VERSION]\n"
+            "[--app-txn ID:VERSION] [--codec snappy|zstd|gzip|uncompressed]\n"
             "       jobctl table optimize T [--zorder-by COL,...] "
             "[--target-rows N]\n"
             "       jobctl table vacuum T [--retain-hours H] [--dry-run] "
@@ -1289,6 +1289,7 @@ bad:
 static int do_import(int argc, char **argv)
 {
     const char *name = NULL, *from = NULL, *spec = NULL, *app = NULL;
+    const char *codec = NULL;
     const char **pcols = NULL;
     size_t npc = 0;
     int overwrite = 0;
@@ -1317,6 +1318,8 @@ static int do_import(int argc, char **argv)
             spec = argv[++i];
         else if (!strcmp(argv[i], "--app-txn") && i + 1 < argc)
             app = argv[++i];
+        else if (!strcmp(argv[i], "--codec") && i + 1 < argc)
+            codec = argv[++i];
         else if (!strcmp(argv[i], "--partition-by") && i + 1 < argc) {
             pcols = ju_xrealloc(pcols, (npc + 1) * sizeof(char *));
             pcols[npc++] = argv[++i];
@@ -1423,6 +1426,12 @@ static int do_import(int argc, char **argv)
     }
     if (overwrite)
         lake_txn_remove_all(tx);
+    if (codec && lake_txn_set_codec(tx, codec)) {
+        lake_txn_abort(tx);
+        tx = NULL;
+        rc = 1;
+        goto out;
+    }
     {
         const struct lake_schema *ts = lake_table_schema(t);
 

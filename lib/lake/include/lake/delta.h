@@ -216,6 +216,10 @@ int lake_txn_begin(struct lake_table *t, struct lake_txn **out);
  * schema by name; all schema columns must be present. Files are written
  * and fsync'ed now; they become visible only at commit. */
 int lake_txn_append(struct lake_txn *tx, const struct lake_batch *batch);
+/* Parquet codec for files this transaction writes: "snappy" (default, or
+ * the table's jobctl.parquet.codec property), "zstd", "gzip",
+ * "uncompressed". JC_EINVAL for other names. */
+int lake_txn_set_codec(struct lake_txn *tx, const char *codec);
 /* Record txn(app_id, version) in the commit (exactly-once marker). */
 int lake_txn_set_app_txn(struct lake_txn *tx, const char *app_id,
                          int64_t version);
