@@ -1,0 +1,5 @@
+# Fuzz target parquet_footer (lib/lake Parquet reader). -Wno-error: see
+# kafka_payload.cmake (standalone_driver.c MAX_INPUT vs <limits.h>).
+set_property(SOURCE ${CMAKE_SOURCE_DIR}/tests/fuzz/standalone_driver.c
+  APPEND PROPERTY COMPILE_OPTIONS -Wno-error)
+jc_fuzz_target(parquet_footer SOURCES ${CMAKE_SOURCE_DIR}/tests/fuzz/fuzz_parquet_footer.c LIBS lake)
