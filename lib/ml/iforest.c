@@ -8,6 +8,10 @@
 
 #include <math.h>
 #include <pthread.h>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define ML_HAVE_AVX2_PATH 1
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -54,6 +58,9 @@ void ml_iforest_free(struct ml_iforest *f)
     free(f->hfeat);
     free(f->hthr);
     free(f->hleaf);
+    free(f->hmask);
+    free(f->hplane[0]);
+    free(f->hplane[1]);
     free(f);
 }
 
@@ -127,6 +134,9 @@ static void compile_heap(struct ml_iforest *f)
     JU_FREE(f->hfeat);
     JU_FREE(f->hthr);
     JU_FREE(f->hleaf);
+    JU_FREE(f->hmask);
+    JU_FREE(f->hplane[0]);
+    JU_FREE(f->hplane[1]);
     f->heap_depth = 0;
     int d = 1;
     for (size_t t = 0; t < f->n_estimators; t++) {
@@ -144,6 +154,164 @@ static void compile_heap(struct ml_iforest *f)
     for (size_t t = 0; t < f->n_estimators; t++)
         heap_fill(f, &f->trees[t], 0, 0, 0, f->hfeat + t * ni,
                   f->hthr + t * ni, f->hleaf + t * nl);
+    size_t nf = f->n_features;
+    if (nf <= ML_MASKED_MAX_FEATURES) {
+        f->hmask = ju_xmalloc(f->n_estimators * ni * nf * sizeof(*f->hmask));
+        for (size_t i = 0; i < f->n_estimators * ni; i++)
+            for (size_t g = 0; g < nf; g++)
+                f->hmask[i * nf + g] =
+                    f->hfeat[i] == g ? f->hthr[i] : INFINITY;
+    }
+    if (nf == 2) {
+        size_t tot = f->n_estimators * ni;
+        for (int g = 0; g < 2; g++) {
+            f->hplane[g] = ju_xmalloc((tot + 8) * sizeof(float));
+            for (size_t i = 0; i < tot; i++)
+                f->hplane[g][i] = f->hmask[i * 2 + (size_t)g];
+            for (size_t i = tot; i < tot + 8; i++)
+                f->hplane[g][i] = INFINITY;
+        }
+    }
+}
+
+#ifdef ML_HAVE_AVX2_PATH
+/* AVX2 form of score8_masked for two features: 64 rows as 8 independent
+ * vectors of 8 (gathers are latency-bound, so 4 chains are kept in
+ * flight), two threshold gathers per level. Same per-row summation order
+ * (tree by tree) as the scalar code, so results are bit-identical. */
+#define G 8
+__attribute__((target("avx2"))) static void
+score64_masked2_avx2(const struct ml_iforest *f, const float *xr,
+                     double *acc)
+{
+    int hd = f->heap_depth;
+    int ni = (1 << hd) - 1, nl = 1 << hd;
+    __m256 x0[G], x1[G];
+    __m256d a_lo[G], a_hi[G];
+    const __m256i two = _mm256_set1_epi32(2);
+    const __m256i vni = _mm256_set1_epi32(ni);
+    const __m256i even = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14);
+    for (int g = 0; g < G; g++) {
+        x0[g] = _mm256_i32gather_ps(xr + 16 * g, even, 4);
+        x1[g] = _mm256_i32gather_ps(xr + 16 * g + 1, even, 4);
+        a_lo[g] = _mm256_setzero_pd();
+        a_hi[g] = _mm256_setzero_pd();
+    }
+    const __m256i one = _mm256_set1_epi32(1);
+    const __m256i seven = _mm256_set1_epi32(7);
+    for (size_t t = 0; t < f->n_estimators; t++) {
+        const float *P0 = f->hplane[0] + t * (size_t)ni;
+        const float *P1 = f->hplane[1] + t * (size_t)ni;
+        const double *leaf = f->hleaf + t * (size_t)nl;
+        __m256i id[G];
+        for (int g = 0; g < G; g++)
+            id[g] = _mm256_setzero_si256();
+        /* levels 0-2 (nodes 0..6) and 3 (nodes 7..14) sit in registers:
+         * permutes instead of gathers */
+        __m256 a0 = _mm256_loadu_ps(P0), a1 = _mm256_loadu_ps(P1);
+        __m256 b0 = _mm256_loadu_ps(P0 + 7), b1 = _mm256_loadu_ps(P1 + 7);
+        int d = 0;
+        for (; d < hd && d < 4; d++) {
+            for (int g = 0; g < G; g++) {
+                __m256 t0, t1;
+                if (d < 3) {
+                    t0 = _mm256_permutevar8x32_ps(a0, id[g]);
+                    t1 = _mm256_permutevar8x32_ps(a1, id[g]);
+                } else {
+                    __m256i r = _mm256_sub_epi32(id[g], seven);
+                    t0 = _mm256_permutevar8x32_ps(b0, r);
+                    t1 = _mm256_permutevar8x32_ps(b1, r);
+                }
+                __m256 m = _mm256_and_ps(
+                    _mm256_cmp_ps(x0[g], t0, _CMP_LE_OQ),
+                    _mm256_cmp_ps(x1[g], t1, _CMP_LE_OQ));
+                /* left: 2h + 1 (mask -1), right: 2h + 2 */
+                id[g] = _mm256_add_epi32(
+                    _mm256_add_epi32(_mm256_slli_epi32(id[g], 1), two),
+                    _mm256_castps_si256(m));
+            }
+        }
+        for (; d < hd; d++) {
+            for (int g = 0; g < G; g++) {
+                __m256 t0 = _mm256_i32gather_ps(P0, id[g], 4);
+                __m256 t1 = _mm256_i32gather_ps(P1, id[g], 4);
+                __m256 m = _mm256_and_ps(
+                    _mm256_cmp_ps(x0[g], t0, _CMP_LE_OQ),
+                    _mm256_cmp_ps(x1[g], t1, _CMP_LE_OQ));
+                id[g] = _mm256_add_epi32(
+                    _mm256_add_epi32(_mm256_slli_epi32(id[g], 1), two),
+                    _mm256_castps_si256(m));
+            }
+        }
+        (void)one;
+        for (int g = 0; g < G; g++) {
+            __m256i li = _mm256_sub_epi32(id[g], vni);
+            a_lo[g] = _mm256_add_pd(
+                a_lo[g],
+                _mm256_i32gather_pd(leaf, _mm256_castsi256_si128(li), 8));
+            a_hi[g] = _mm256_add_pd(
+                a_hi[g],
+                _mm256_i32gather_pd(leaf, _mm256_extracti128_si256(li, 1),
+                                    8));
+        }
+    }
+    for (int g = 0; g < G; g++) {
+        _mm256_storeu_pd(acc + 8 * g, a_lo[g]);
+        _mm256_storeu_pd(acc + 8 * g + 4, a_hi[g]);
+    }
+}
+#undef G
+#endif
+
+/* Sum of leaf terms over all trees for 8 rows (xr: 8 x nf floats, all
+ * non-NaN), masked-threshold form, exactly the trees' arithmetic order. */
+static void score8_masked(const struct ml_iforest *f, const float *xr,
+                          size_t nf, double *acc)
+{
+    int hd = f->heap_depth;
+    size_t ni = ((size_t)1 << hd) - 1, nl = (size_t)1 << hd;
+    for (int k = 0; k < 8; k++)
+        acc[k] = 0.0;
+    if (nf == 2) {
+        float x0[8], x1[8];
+        for (int k = 0; k < 8; k++) {
+            x0[k] = xr[2 * k];
+            x1[k] = xr[2 * k + 1];
+        }
+        for (size_t t = 0; t < f->n_estimators; t++) {
+            const float *T = f->hmask + t * ni * 2;
+            const double *leaf = f->hleaf + t * nl;
+            uint32_t id[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+            for (int d = 0; d < hd; d++) {
+                for (int k = 0; k < 8; k++) {
+                    uint32_t h = id[k];
+                    uint32_t left = (uint32_t)(x0[k] <= T[2 * h]) &
+                                    (uint32_t)(x1[k] <= T[2 * h + 1]);
+                    id[k] = 2 * h + 2 - left;
+                }
+            }
+            for (int k = 0; k < 8; k++)
+                acc[k] += leaf[id[k] - ni];
+        }
+        return;
+    }
+    for (size_t t = 0; t < f->n_estimators; t++) {
+        const float *T = f->hmask + t * ni * nf;
+        const double *leaf = f->hleaf + t * nl;
+        uint32_t id[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        for (int d = 0; d < hd; d++) {
+            for (int k = 0; k < 8; k++) {
+                uint32_t h = id[k];
+                uint32_t left = 1;
+                for (size_t g = 0; g < nf; g++)
+                    left &= (uint32_t)(xr[(size_t)k * nf + g] <=
+                                       T[h * nf + g]);
+                id[k] = 2 * h + 2 - left;
+            }
+        }
+        for (int k = 0; k < 8; k++)
+            acc[k] += leaf[id[k] - ni];
+    }
 }
 
 void ml_iforest__compile(struct ml_iforest *f)
@@ -430,6 +598,10 @@ struct score_job {
 
 static void score_range(const struct score_job *j)
 {
+#ifdef ML_HAVE_AVX2_PATH
+    int use_avx2 = __builtin_cpu_supports("avx2") &&
+                   !getenv("JOBCTL_ML_NO_AVX2");
+#endif
     const struct ml_iforest *f = j->f;
     size_t nf = f->n_features;
     double denom = (double)f->n_estimators *
@@ -446,7 +618,28 @@ static void score_range(const struct score_job *j)
             xb[i] = 0.0f; /* padding rows for the groups of 8 */
         for (size_t i = 0; i < nb; i++)
             depths[i] = 0.0;
-        if (f->heap_depth > 0) {
+        int has_nan = 0;
+        for (size_t i = 0; i < nb * nf; i++)
+            has_nan |= isnan(xb[i]);
+        if (f->hmask && !has_nan) {
+            size_t step = 8;
+#ifdef ML_HAVE_AVX2_PATH
+            if (nf == 2 && use_avx2 && f->hplane[0])
+                step = 64;
+#endif
+            for (size_t i0 = 0; i0 < nb; i0 += step) {
+                double acc[64];
+#ifdef ML_HAVE_AVX2_PATH
+                if (step == 64)
+                    score64_masked2_avx2(f, xb + i0 * nf, acc);
+                else
+#endif
+                    score8_masked(f, xb + i0 * nf, nf, acc);
+                size_t lim = nb - i0 < step ? nb - i0 : step;
+                for (size_t k = 0; k < lim; k++)
+                    depths[i0 + k] = acc[k];
+            }
+        } else if (f->heap_depth > 0) {
             int hd = f->heap_depth;
             size_t ni = ((size_t)1 << hd) - 1, nl = (size_t)1 << hd;
             for (size_t t = 0; t < f->n_estimators; t++) {

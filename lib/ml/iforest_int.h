@@ -56,7 +56,16 @@ struct ml_iforest {
     uint16_t *hfeat;
     float *hthr;
     double *hleaf;
+    /* Feature-masked thresholds for n_features <= ML_MASKED_MAX_FEATURES:
+     * hmask[(t * ni + h) * nf + g] = threshold if g is node h's feature,
+     * else +inf; then "go left" = AND over g of (x_g <= hmask[...]),
+     * which needs no per-step feature lookup (finite/inf x only). */
+    float *hmask;
+    /* two-feature planes of hmask (hplane[g][t * ni + h]), padded by 8 */
+    float *hplane[2];
 };
+
+#define ML_MASKED_MAX_FEATURES 4
 
 /* Build cnodes/leaf_term of every tree from nodes (after fit or load). */
 void ml_iforest__compile(struct ml_iforest *f);

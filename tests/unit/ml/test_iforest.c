@@ -213,6 +213,38 @@ static void test_iforest_max_features_subset(void **state)
     free(x);
 }
 
+/* The AVX2, scalar masked and generic traversals give identical bits. */
+static void test_iforest_paths_agree(void **state)
+{
+    (void)state;
+    size_t n = 4000;
+    double *x = make_data(n, 40, 11);
+    struct ml_iforest_opts o = ML_IFOREST_OPTS_INIT;
+    o.seed = 8;
+    struct ml_iforest *f;
+    assert_int_equal(ml_iforest_fit(&f, x, n, 2, &o, NULL), 0);
+    double *a = malloc(n * sizeof(*a)), *b = malloc(n * sizeof(*b));
+    unsetenv("JOBCTL_ML_NO_AVX2");
+    ml_iforest_score(f, x, n, a, NULL, NULL, 1);
+    setenv("JOBCTL_ML_NO_AVX2", "1", 1);
+    ml_iforest_score(f, x, n, b, NULL, NULL, 1);
+    unsetenv("JOBCTL_ML_NO_AVX2");
+    assert_memory_equal(a, b, n * sizeof(*a));
+    /* a NaN in a block switches that block to the generic traversal */
+    double keep = x[2 * 5];
+    x[2 * 5] = NAN;
+    ml_iforest_score(f, x, n, b, NULL, NULL, 1);
+    x[2 * 5] = keep;
+    for (size_t i = 0; i < n; i++)
+        if (i != 5)
+            assert_true(a[i] == b[i]);
+    assert_false(isnan(b[5]));
+    free(a);
+    free(b);
+    ml_iforest_free(f);
+    free(x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -223,6 +255,7 @@ int main(void)
         cmocka_unit_test(test_iforest_threads_agree),
         cmocka_unit_test(test_iforest_rejects_bad_options),
         cmocka_unit_test(test_iforest_max_features_subset),
+        cmocka_unit_test(test_iforest_paths_agree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
