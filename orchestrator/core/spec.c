@@ -347,8 +347,11 @@ static void js_value(struct jscan *j, json_t *node)
     } else if (c == '"') {
         js_string(j, NULL);
     } else {
-        while (j->pos < j->len && !strchr(",]} \t\r\n", j->s[j->pos]))
+        /* number or literal; always advance so odd bytes cannot stall */
+        do {
             j->pos++;
+        } while (j->pos < j->len && j->s[j->pos] &&
+                 !strchr(",]} \t\r\n", j->s[j->pos]));
     }
 }
 
