@@ -12,7 +12,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define MAX_INPUT (1 << 20)
+#define JC_FUZZ_MAX_INPUT (1 << 20)
 
 static int run_file(const char *path)
 {
@@ -24,12 +24,12 @@ static int run_file(const char *path)
         fprintf(stderr, "cannot open '%s'\n", path);
         return 1;
     }
-    buf = malloc(MAX_INPUT);
+    buf = malloc(JC_FUZZ_MAX_INPUT);
     if (!buf) {
         fclose(f);
         return 1;
     }
-    n = fread(buf, 1, MAX_INPUT, f);
+    n = fread(buf, 1, JC_FUZZ_MAX_INPUT, f);
     fclose(f);
     LLVMFuzzerTestOneInput(buf, n);
     free(buf);
