@@ -40,7 +40,6 @@ struct collect {
 
 static int fail(const char *what, int code)
 {
-    log_error("msg=\"%s failed\" error=\"%s\"", what, jc_err_last());
     fprintf(stderr, "jobctl-gold-score: %s: %s\n", what, jc_err_last());
     return code;
 }
@@ -105,7 +104,7 @@ static char *model_uri_from_params(int argc, char **argv)
     /* an unresolved {{tasks...}} reference (task run on its own) */
     if (!ver || !*ver || strstr(ver, "{{")) {
         if (ver && strstr(ver, "{{"))
-            log_warn("msg=\"unresolved model version, using latest\" "
+            log_warn("unresolved model version, using latest: "
                      "value=\"%s\"",
                      ver);
         ver = "latest";
@@ -182,7 +181,7 @@ static int write_scored(const char *path, struct lake_batch *b,
         else
             lake_txn_abort(tx);
         if (rc == JC_EEXIST) { /* this jobctl run already appended */
-            log_warn("msg=\"gold_events_scored already has this run's rows\"");
+            log_warn("gold_events_scored already has this run's rows");
             jc_err_clear();
             rc = 0;
         }
@@ -439,7 +438,7 @@ int main(int argc, char **argv)
     task_value_set("mlflow_run_id", run);
     snprintf(buf, sizeof(buf), "%zu", n_anom);
     task_value_set("num_anomalies", buf);
-    log_info("msg=\"scored\" rows=%zu anomalies=%zu avg_score=%.6f model=%s "
+    log_info("scored rows=%zu anomalies=%zu avg_score=%.6f model=%s "
              "predictions_version=%" PRId64 " scored_version=%" PRId64
              " read_s=%.3f score_s=%.3f write_s=%.3f",
              n_scored, n_anom, n_scored ? sum / (double)n_scored : 0.0,

@@ -29,7 +29,6 @@ static const char *const known[] = {
 
 static int fail(const char *what, int code)
 {
-    log_error("msg=\"%s failed\" error=\"%s\"", what, jc_err_last());
     fprintf(stderr, "jobctl-gold-train: %s: %s\n", what, jc_err_last());
     return code;
 }
@@ -181,7 +180,7 @@ int main(int argc, char **argv)
         if (task_value_set("model_version", vbuf) != 0 ||
             task_value_set("mlflow_run_id", run) != 0)
             code = fail("task values", TASK_EXIT_FAIL);
-        log_info("msg=\"trained\" rows=%zu model=%s version=%" PRId64
+        log_info("trained rows=%zu model=%s version=%" PRId64
                  " run_id=%s offset=%.6f read_s=%.3f fit_s=%.3f",
                  n, model_name, version, run, ml_iforest_offset(f),
                  t_read - t0, t_fit - t_read);
