@@ -260,6 +260,129 @@ static void sort_diags(struct jc_diags *d, size_t from)
     free(v);
 }
 
+/* ---- {{tasks.<key>...}} references ------------------------------------ */
+
+/*
+ * For each "{{ tasks.<key>.<...> }}" in s: <key> must be a task upstream
+ * of task i (otherwise its values can never be available).
+ */
+static void check_refs_in(const struct jc_job *job, const struct jc_dag *dag,
+                          size_t i, const bool *up, const json_t *node,
+                          struct jc_diags *diags)
+{
+    const char *s = json_string_value(node);
+    const char *p = s;
+
+    while ((p = strstr(p, "{{")) != NULL) {
+        const char *ref = p, *q = p + 2, *end = strstr(q, "}}");
+        char key[256];
+        size_t kn = 0, ti;
+        struct jc_src_loc loc;
+
+        if (!end)
+            return;
+        while (q < end && (*q == ' ' || *q == '\t'))
+            q++;
+        p = end + 2;
+        if ((size_t)(end - q) < 7 || strncmp(q, "tasks.", 6))
+            continue;
+        q += 6;
+        if (*q == '`') {
+            const char *bq = memchr(q + 1, '`', (size_t)(end - q - 1));
+
+            if (!bq || (size_t)(bq - q - 1) >= sizeof(key))
+                continue;
+            kn = (size_t)(bq - q - 1);
+            memcpy(key, q + 1, kn);
+        } else {
+            while (q + kn < end && q[kn] != '.' && q[kn] != ' ' &&
+                   kn + 1 < sizeof(key))
+                kn++;
+            memcpy(key, q, kn);
+        }
+        key[kn] = '\0';
+        if (!kn)
+            continue;
+        loc_of(job, node, &loc);
+        if (!jc_dag_lookup(dag, key, &ti))
+            jc_diags_add(diags, &loc,
+                         "task '%s': reference '%.*s' names unknown task "
+                         "'%s'",
+                         job->tasks[i].task_key, (int)(p - ref), ref, key);
+        else if (ti == i || !up[ti])
+            jc_diags_add(diags, &loc,
+                         "task '%s': reference '%.*s' names task '%s', which "
+                         "is not upstream of it (add it to depends_on)",
+                         job->tasks[i].task_key, (int)(p - ref), ref, key);
+    }
+}
+
+static void walk_refs(const struct jc_job *job, const struct jc_dag *dag,
+                      size_t i, const bool *up, const json_t *node, int depth,
+                      struct jc_diags *diags)
+{
+    const char *k;
+    json_t *v;
+    size_t n;
+
+    if (depth > 64)
+        return;
+    if (json_is_string(node)) {
+        if (strstr(json_string_value(node), "{{"))
+            check_refs_in(job, dag, i, up, node, diags);
+    } else if (json_is_object(node)) {
+        json_object_foreach((json_t *)node, k, v) {
+            if (strcmp(k, "depends_on"))
+                walk_refs(job, dag, i, up, v, depth + 1, diags);
+        }
+    } else if (json_is_array(node)) {
+        for (n = 0; n < json_array_size(node); n++)
+            walk_refs(job, dag, i, up, json_array_get(node, n), depth + 1,
+                      diags);
+    }
+}
+
+static bool has_task_ref(const json_t *node, int depth)
+{
+    const char *k;
+    json_t *v;
+    size_t n;
+
+    if (depth > 64)
+        return false;
+    if (json_is_string(node))
+        return strstr(json_string_value(node), "tasks.") &&
+               strstr(json_string_value(node), "{{");
+    if (json_is_object(node)) {
+        json_object_foreach((json_t *)node, k, v)
+            if (has_task_ref(v, depth + 1))
+                return true;
+    } else if (json_is_array(node)) {
+        for (n = 0; n < json_array_size(node); n++)
+            if (has_task_ref(json_array_get(node, n), depth + 1))
+                return true;
+    }
+    return false;
+}
+
+static void check_refs(const struct jc_job *job, const struct jc_dag *dag,
+                       struct jc_diags *diags)
+{
+    size_t i, n = jc_dag_size(dag);
+    bool *up = ju_xcalloc(n + 1, sizeof(bool));
+
+    for (i = 0; i < n && i < job->ntasks; i++) {
+        if (!has_task_ref(job->tasks[i].raw, 0))
+            continue;
+        memset(up, 0, (n + 1) * sizeof(bool));
+        up[i] = true;
+        jc_dag_upstream(dag, up);
+        up[i] = false;
+        walk_refs(job, dag, i, up, job->tasks[i].raw, 0, diags);
+    }
+    free(up);
+}
+
 int jc_spec_validate(const struct jc_job *job, struct jc_diags *diags)
 {
     size_t before = diags->n;
@@ -368,6 +491,8 @@ int jc_spec_validate(const struct jc_job *job, struct jc_diags *diags)
         if (t->for_each_task)
             check_task(job, t->for_each_task, job_clusters, diags);
     }
+    if (dag)
+        check_refs(job, dag, diags);
     if (dag && jc_dag_has_cycle(dag)) {
         size_t first = 0;
         char *path = jc_dag_cycle_path(dag, &first);
