@@ -145,6 +145,11 @@ static int on_headers_complete(http_parser *hp)
     if (p->in_value && flush_header(p))
         return -1;
     p->in_value = false;
+    if (hp->upgrade) {
+        /* websocket / h2c upgrades and CONNECT are not supported */
+        p->fail_status = 400;
+        return -1;
+    }
     if (hp->content_length != (uint64_t)-1 &&
         hp->content_length > JC_HTTP_MAX_BODY) {
         p->fail_status = 413;

@@ -115,6 +115,8 @@ static void test_parser_rejects_malformed(void **state)
     assert_int_equal(feed(&g, "GET /%zz HTTP/1.1\r\n\r\n"), 400);
     assert_int_equal(feed(&g, "GET /a%00b HTTP/1.1\r\n\r\n"), 400);
     assert_int_equal(feed(&g, "GET / HTTP/1.1\r\nBad Header\r\n\r\n"), 400);
+    assert_int_equal(feed(&g, "GET / HTTP/1.1\r\nUpgrade: websocket\r\n"
+                              "Connection: Upgrade\r\n\r\n"), 400);
     assert_int_equal(g.n, 0);
 }
 
