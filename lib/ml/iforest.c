@@ -165,10 +165,12 @@ static void compile_heap(struct ml_iforest *f)
     if (nf == 2) {
         size_t tot = f->n_estimators * ni;
         for (int g = 0; g < 2; g++) {
-            f->hplane[g] = ju_xmalloc((tot + 8) * sizeof(float));
+            /* padded: the scorer loads nodes 0..7 and 7..14 of a tree
+             * as vectors even when the tree is shallower */
+            f->hplane[g] = ju_xmalloc((tot + 16) * sizeof(float));
             for (size_t i = 0; i < tot; i++)
                 f->hplane[g][i] = f->hmask[i * 2 + (size_t)g];
-            for (size_t i = tot; i < tot + 8; i++)
+            for (size_t i = tot; i < tot + 16; i++)
                 f->hplane[g][i] = INFINITY;
         }
     }

@@ -61,7 +61,7 @@ struct ml_iforest {
      * else +inf; then "go left" = AND over g of (x_g <= hmask[...]),
      * which needs no per-step feature lookup (finite/inf x only). */
     float *hmask;
-    /* two-feature planes of hmask (hplane[g][t * ni + h]), padded by 8 */
+    /* two-feature planes of hmask (hplane[g][t * ni + h]), padded by 16 */
     float *hplane[2];
 };
 

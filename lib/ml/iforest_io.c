@@ -117,6 +117,10 @@ int ml_iforest_read_mem(struct ml_iforest **out, const void *data, size_t len)
     if (get_u32(p + 40) != 0)
         return jc_err_set(JC_EUNSUPPORTED, "byte 40: unknown flags 0x%x",
                           get_u32(p + 40));
+    for (size_t off = 44; off < HEADER_SIZE; off += 4)
+        if (get_u32(p + off) != 0)
+            return jc_err_set(JC_EUNSUPPORTED,
+                              "byte %zu: reserved field is not zero", off);
 
     struct ml_iforest *f = ml_iforest__new(nf, ne);
     f->max_samples = ms;

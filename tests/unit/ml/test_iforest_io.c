@@ -110,11 +110,33 @@ static void test_iforest_io_rejects_malformed(void **state)
     ml_iforest_free(f);
 }
 
+/* Fuzz finding: a one-tree model of depth 2 made the AVX2 scorer read
+ * past its threshold planes (corpus shallow_tree_crash.jcif). */
+static void test_iforest_io_shallow_tree_scores(void **state)
+{
+    (void)state;
+    char path[4096];
+    snprintf(path, sizeof(path),
+             "%s/tests/fuzz/corpus/iforest_model/shallow_tree_crash.jcif",
+             jt_source_dir());
+    struct ml_iforest *f;
+    assert_int_equal(ml_iforest_load(&f, path), 0);
+    double x[128];
+    for (int i = 0; i < 128; i++)
+        x[i] = i * 0.01;
+    double s[64];
+    ml_iforest_score(f, x, 64, s, NULL, NULL, 1);
+    for (int i = 0; i < 64; i++)
+        assert_true(s[i] < 0 && s[i] >= -1);
+    ml_iforest_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_iforest_io_roundtrip),
         cmocka_unit_test(test_iforest_io_rejects_malformed),
+        cmocka_unit_test(test_iforest_io_shallow_tree_scores),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
