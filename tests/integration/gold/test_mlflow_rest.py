@@ -4,8 +4,9 @@ MLflow's documented REST API: `jobctl model import-sklearn` twice (second
 time the experiment exists and registered-models/create answers
 RESOURCE_ALREADY_EXISTS), `jobctl model list`, `jobctl model score
 models:/NAME/latest` (artifacts downloaded through the artifact proxy),
-errors for unknown models and wrong tokens, and the bearer token never
-appearing in output. The server itself is checked to reject bad requests."""
+the gold train/score tasks logging params, metrics, the model and the
+histogram through it, errors for unknown models and wrong tokens, and the
+bearer token never appearing in output. The server itself is checked to reject bad requests."""
 import json
 import sys
 import urllib.error
@@ -56,6 +57,21 @@ def server_rejects_bad_requests(s):
     assert n == len(bad) + 2, s.violations
     del s.violations[:]
     s.httpd.auth_failures = 0
+
+
+def import_silver(h, jobctl):
+    rnd = np.random.RandomState(4)
+    with open(h.path("silver.jsonl"), "w") as f:
+        for i in range(500):
+            ts = 1743528000 + int(rnd.randint(0, 86400))
+            f.write(json.dumps({"event_id": str(i), "event_type": "click",
+                                "timestamp": ts * 1000000,
+                                "value": float(rnd.normal(500, 100)),
+                                "timestamp_unix": ts}) + "\n")
+    h.run([jobctl, "table", "import", "silver_events", "--from",
+           h.path("silver.jsonl"), "--schema",
+           "event_id:string,event_type:string,timestamp:timestamp,"
+           "value:double,timestamp_unix:long"])
 
 
 def main():
@@ -126,6 +142,35 @@ def main():
                    if "mlflow-artifacts" in p)
         assert any(m_ == "GET" and "mlflow-artifacts" in p
                    for m_, p in s.calls)
+
+        # the gold tasks against the server: metrics, params, artifacts,
+        # registry, and the score task downloading the model
+        import_silver(h, jobctl)
+        tv = h.path("values")
+        r = h.run([binpath("jobctl-gold-train")],
+                  env=dict(env, JOBCTL_TASK_VALUES=tv))
+        outputs.append(r.stdout + r.stderr)
+        vals = dict(l.strip().split("=", 1) for l in open(tv))
+        assert vals["model_version"] == "1", vals
+        r = h.run([binpath("jobctl-gold-score"), "--model_version=1"],
+                  env=env)
+        outputs.append(r.stdout + r.stderr)
+        assert not s.violations, s.violations
+        trun = st.runs[vals["mlflow_run_id"]]
+        assert trun["params"]["random_state"] == "42", trun["params"]
+        assert [m_["key"] for m_ in trun["metrics"]] == ["training_records"]
+        assert trun["metrics"][0]["value"] == 500
+        srun = [r_ for r_ in st.runs.values()
+                if "num_rows" in [m_["key"] for m_ in r_["metrics"]]]
+        assert len(srun) == 1, [r_["metrics"] for r_ in st.runs.values()]
+        keys = {m_["key"]: m_["value"] for m_ in srun[0]["metrics"]}
+        assert keys["num_rows"] == 500 and "avg_anomaly_score" in keys, keys
+        assert srun[0]["info"]["status"] == "FINISHED"
+        hist = "%s/%s/artifacts/anomaly_score_hist.svg" % (
+            srun[0]["info"]["experiment_id"], srun[0]["info"]["run_id"])
+        assert st.artifacts[hist].startswith(b"<svg"), sorted(st.artifacts)
+        assert [v["version"] for v in
+                st.models["iforest_silver_anomaly_detector"]] == ["1"]
 
         # wrong token: clean failure, token not echoed
         s.httpd.expect_auth_failure = True
