@@ -20,7 +20,7 @@ static void cat_file(const char *path)
     size_t n;
 
     if (!f) {
-        printf("(no log at '%s')\n", path);
+        printf("(no output)\n");
         return;
     }
     while ((n = fread(buf, 1, sizeof(buf), f)) > 0)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "jobctl/err.h"
@@ -157,6 +158,14 @@ int cmd_run(int argc, char **argv)
                    jc_cli_dur(row.end_ms - row.start_ms, dur, sizeof(dur)));
             jc_run_row_release(&row);
         }
+    }
+    if (getenv("JOBCTL_RUSAGE_SELF")) {
+        /* For bench/sched: jobctl's own CPU, children excluded. */
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        fprintf(stderr, "rusage_self user=%ld.%06ld sys=%ld.%06ld\n",
+                (long)ru.ru_utime.tv_sec, (long)ru.ru_utime.tv_usec,
+                (long)ru.ru_stime.tv_sec, (long)ru.ru_stime.tv_usec);
     }
     rc = jc_cli_result_exit(result);
 out:

@@ -16,6 +16,7 @@
 
 #include "jobctl/dag.h"
 #include "jobctl/err.h"
+#include "jobctl/exec.h"
 #include "util/log.h"
 #include "util/mem.h"
 
@@ -381,9 +382,17 @@ static void retry_cb(uv_timer_t *t)
 {
     struct task_timer *tt = t->data;
     struct jc_run *r = tt->run;
+    struct rtask *rt = &r->tasks[tt->idx];
+    int64_t wait;
 
-    if (r->tasks[tt->idx].st != TS_RETRY_WAIT)
+    if (rt->st != TS_RETRY_WAIT)
         return;
+    /* Loop time is coarse: never retry before the interval has passed. */
+    wait = rt->attempt_start_ms + rt->t->min_retry_interval_millis - jc_now_ms();
+    if (wait > 0) {
+        uv_timer_start(t, retry_cb, (uint64_t)wait, 0);
+        return;
+    }
     ready_push(r, tt->idx);
     jc_run_pump(r);
 }
@@ -641,6 +650,13 @@ int jc_run_start(struct jc_run *r, uv_loop_t *loop)
         return jc_err_set(JC_ESTATE, "run %lld already started",
                           (long long)r->run_id);
     r->loop = loop;
+    {
+        char *dir = ju_xasprintf("%s/logs/%lld", r->home, (long long)r->run_id);
+        rc = jc_exec_mkdirs(dir, 0755);
+        free(dir);
+        if (rc)
+            return rc;
+    }
     if (!r->local) {
         if ((rc = jc_executor_local_new(&r->local, loop)))
             return rc;

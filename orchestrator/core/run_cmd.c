@@ -366,14 +366,6 @@ static void add_run_env(struct jc_run *r, size_t i, struct cmd *c)
         c->envp[c->env.n + k] = r->base_env[k];
 }
 
-/* mkdir of logs/<run>/<task>: one syscall when the parent exists. */
-static int mkdir_fast(const char *dir)
-{
-    if (!mkdir(dir, 0755) || errno == EEXIST)
-        return 0;
-    return jc_exec_mkdirs(dir, 0755);
-}
-
 static void set_msg(struct rtask *rt, const char *msg)
 {
     free(rt->message);
@@ -400,7 +392,15 @@ static void fail_before_start(struct jc_run *r, size_t i, const char *msg,
     rt->task_run_id = rt->row.task_run_id;
     jc_store_event_add(r->store, r->run_id, rt->t->task_key, "task.end", msg);
     if (rt->log_path) {
-        FILE *f = fopen(rt->log_path, "a");
+        FILE *f;
+        char *d = ju_xstrdup(rt->log_path);
+        char *sl = strrchr(d, '/');
+        if (sl) {
+            *sl = '\0';
+            jc_exec_mkdirs(d, 0755);
+        }
+        free(d);
+        f = fopen(rt->log_path, "a");
         if (f) {
             fprintf(f, "jobctl: %s\n", msg);
             fclose(f);
@@ -490,8 +490,11 @@ static void on_attempt_done(struct jc_attempt *a, const struct jc_attempt_result
     default: result = JC_RESULT_FAILED; break;
     }
     rt->end_ms = res.end_ms ? res.end_ms : jc_now_ms();
-    if (res.start_ms)
+    if (res.start_ms) {
         rt->start_ms = res.start_ms;
+        if (res.start_ms > rt->attempt_start_ms)
+            rt->attempt_start_ms = res.start_ms; /* as recorded */
+    }
     set_msg(rt, res.state_message);
     rt->row.life_cycle_state = (char *)"TERMINATED";
     rt->row.result_state = (char *)jc_result_name(result);
@@ -515,8 +518,11 @@ static void on_attempt_done(struct jc_attempt *a, const struct jc_attempt_result
     jc_store_task_run_update(r->store, &rt->row);
     rt->row.remote_run_id = NULL;
     rt->row.executor = NULL;
-    jc_store_event_add(r->store, r->run_id, t->task_key, "task.end",
-                       jc_result_name(result));
+    /* The attempt row is the record; the event log keeps the exceptions. */
+    if (result != JC_RESULT_SUCCESS)
+        jc_store_event_add(r->store, r->run_id, t->task_key, "task.end",
+                           rt->message && *rt->message ? rt->message
+                                                       : jc_result_name(result));
     if (!r->cancelling) {
         if (result == JC_RESULT_FAILED && res.outcome != JC_ATTEMPT_START_FAILED)
             retry = true;
@@ -559,7 +565,10 @@ void jc_run_launch(struct jc_run *r, size_t i)
     dir = ju_xasprintf("%s/logs/%lld/%s", r->home, (long long)r->run_id,
                        t->task_key);
     rt->log_path = ju_xasprintf("%s/%d.log", dir, rt->attempt);
-    rt->tv_path = ju_xasprintf("%s/%d.values", dir, rt->attempt);
+    /* The task dir appears with the first byte of output; values live in
+     * the run dir, which exists from the start. */
+    rt->tv_path = ju_xasprintf("%s/logs/%lld/%s.%d.values", r->home,
+                               (long long)r->run_id, t->task_key, rt->attempt);
     memset(&rt->row, 0, sizeof(rt->row));
     rt->row.run_id = r->run_id;
     rt->row.task_key = t->task_key;
@@ -576,11 +585,6 @@ void jc_run_launch(struct jc_run *r, size_t i)
     if (t->disabled) {
         free(dir);
         jc_run_task_terminal(r, i, JC_RESULT_DISABLED);
-        return;
-    }
-    if (mkdir_fast(dir)) {
-        free(dir);
-        fail_before_start(r, i, jc_err_last(), false);
         return;
     }
     free(dir);
@@ -690,7 +694,6 @@ void jc_run_launch(struct jc_run *r, size_t i)
     rt->row.executor = (char *)ex->ops->name;
     jc_store_task_run_update(r->store, &rt->row);
     rt->row.remote_run_id = NULL;
-    jc_store_event_add(r->store, r->run_id, t->task_key, "task.start", "");
     if (t->timeout_seconds > 0)
         uv_timer_start(jc_run_task_timer(r, i), on_timeout,
                        (uint64_t)t->timeout_seconds * 1000, 0);

@@ -6,6 +6,8 @@
 #include "core/run_int.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,15 +81,22 @@ int jc_taskvalues_read(const char *path, struct jc_tv **out, size_t *n)
     char *buf;
     size_t len, alloc = 0, lineno = 0;
     char *line, *save = NULL;
-    int rc = 0;
+    int rc = 0, fd;
 
     *out = NULL;
     *n = 0;
-    f = fopen(path, "r");
-    if (!f)
+    /* Most tasks set no values: one failed open(2), no FILE allocated. */
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
         return errno == ENOENT ? 0
                                : jc_err_set(JC_EIO, "cannot read '%s': %s",
                                             path, strerror(errno));
+    f = fdopen(fd, "r");
+    if (!f) {
+        close(fd);
+        return jc_err_set(JC_EIO, "cannot read '%s': %s", path,
+                          strerror(errno));
+    }
     buf = ju_xmalloc(TV_MAX_FILE + 2);
     len = fread(buf, 1, TV_MAX_FILE + 1, f);
     fclose(f);

@@ -1,7 +1,9 @@
 /*
  * local.c: the local subprocess executor. Each attempt is posix_spawn'ed
  * (glibc: clone(CLONE_VM|CLONE_VFORK), no shell) into a new session, so its
- * pid is its process group; stdout/stderr go to the attempt's log file.
+ * pid is its process group; stdout/stderr go through a pipe that the loop
+ * relays into the attempt's log file, created on the first byte (so a task
+ * that prints nothing costs no inode: cheap at 10,000 tasks).
  * Exits are noticed through a libuv SIGCHLD watcher and reaped with wait4()
  * for exact per-child rusage (uv_spawn reaps internally and drops it);
  * /proc/<pid>/io is read from the zombie first. Stop = SIGTERM to the
@@ -46,6 +48,12 @@ struct jc_attempt {
     void *arg;
     uv_timer_t kill_timer;
     bool timer_inited;
+    uv_poll_t poll;
+    bool poll_inited;
+    int rfd;          /* read end of the output pipe, -1 when closed */
+    int logfd;        /* -1 until the first byte arrives */
+    char *log_path;
+    int handles;      /* open handles; freed when 0 */
     bool stopping;
     enum jc_stop_reason why;
     struct jc_attempt *done_next; /* reap batch */
@@ -84,8 +92,12 @@ void jc_exec_proc_io(int pid, int64_t *rd, int64_t *wr)
 
     *rd = -1;
     *wr = -1;
-    snprintf(path, sizeof(path), "/proc/%d/io", pid);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
+    static int procfd = -2;
+
+    if (procfd == -2)
+        procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    snprintf(path, sizeof(path), "%d/io", pid);
+    fd = procfd >= 0 ? openat(procfd, path, O_RDONLY | O_CLOEXEC) : -1;
     if (fd < 0)
         return;
     n = read(fd, buf, sizeof(buf) - 1);
@@ -134,18 +146,103 @@ static void unlink_attempt(struct local_ex *ex, struct jc_attempt *a)
         uv_unref((uv_handle_t *)&ex->sigchld);
 }
 
-static void free_attempt_cb(uv_handle_t *h)
+static void attempt_release(struct jc_attempt *a)
 {
-    free(h->data);
+    if (a->logfd >= 0)
+        close(a->logfd);
+    free(a->log_path);
+    free(a);
+}
+
+static void handle_closed_cb(uv_handle_t *h)
+{
+    struct jc_attempt *a = h->data;
+
+    if (--a->handles == 0)
+        attempt_release(a);
 }
 
 static void free_attempt(struct jc_attempt *a)
 {
+    a->handles = 1; /* dropped below */
     if (a->timer_inited) {
+        a->handles++;
         a->kill_timer.data = a;
-        uv_close((uv_handle_t *)&a->kill_timer, free_attempt_cb);
-    } else {
-        free(a);
+        uv_close((uv_handle_t *)&a->kill_timer, handle_closed_cb);
+    }
+    if (a->poll_inited) {
+        a->handles++;
+        a->poll.data = a;
+        uv_close((uv_handle_t *)&a->poll, handle_closed_cb);
+        a->poll_inited = false;
+    }
+    if (a->rfd >= 0) {
+        close(a->rfd);
+        a->rfd = -1;
+    }
+    if (--a->handles == 0)
+        attempt_release(a);
+}
+
+static int open_log(const char *path)
+{
+    int fd;
+    char *dir, *slash;
+
+    fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd >= 0 || errno != ENOENT)
+        return fd;
+    dir = ju_xstrdup(path);
+    slash = strrchr(dir, '/');
+    if (slash && slash != dir) {
+        *slash = '\0';
+        if (jc_exec_mkdirs(dir, 0755)) {
+            free(dir);
+            errno = ENOENT;
+            return -1;
+        }
+    }
+    free(dir);
+    return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+}
+
+/* Move what the pipe holds into the log; returns 1 on EOF. */
+static int relay(struct jc_attempt *a)
+{
+    char buf[65536];
+
+    while (a->rfd >= 0) {
+        ssize_t n = read(a->rfd, buf, sizeof(buf));
+
+        if (n == 0)
+            return 1;
+        if (n < 0)
+            return errno == EAGAIN || errno == EINTR ? 0 : 1;
+        if (a->logfd < 0 && a->log_path)
+            a->logfd = open_log(a->log_path);
+        if (a->logfd >= 0) {
+            ssize_t off = 0;
+            while (off < n) {
+                ssize_t w = write(a->logfd, buf + off, (size_t)(n - off));
+                if (w <= 0)
+                    break;
+                off += w;
+            }
+        }
+    }
+    return 1;
+}
+
+static void on_output(uv_poll_t *h, int status, int events)
+{
+    struct jc_attempt *a = h->data;
+
+    (void)events;
+    if (status < 0 || relay(a)) {
+        uv_poll_stop(&a->poll);
+        if (a->rfd >= 0) {
+            /* EOF: every writer is gone; the fd closes with the handle. */
+        }
     }
 }
 
@@ -215,6 +312,10 @@ static void complete(struct jc_attempt *a)
                      "canceled");
         }
     }
+    /* Whatever the group wrote before it died is in the pipe: keep it. */
+    if (a->poll_inited)
+        uv_poll_stop(&a->poll);
+    relay(a);
     a->cb(a, &res, a->arg);
     free_attempt(a);
 }
@@ -258,28 +359,6 @@ static void on_kill_timer(uv_timer_t *t)
     kill(-a->pid, SIGKILL);
 }
 
-static int open_log(const char *path)
-{
-    int fd;
-    char *dir, *slash;
-
-    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd >= 0 || errno != ENOENT)
-        return fd;
-    dir = ju_xstrdup(path);
-    slash = strrchr(dir, '/');
-    if (slash && slash != dir) {
-        *slash = '\0';
-        if (jc_exec_mkdirs(dir, 0755)) {
-            free(dir);
-            errno = ENOENT;
-            return -1;
-        }
-    }
-    free(dir);
-    return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-}
-
 static int local_start(struct jc_executor *base, const struct jc_attempt_req *req,
                        jc_attempt_done_cb cb, void *arg, struct jc_attempt **out)
 {
@@ -289,21 +368,18 @@ static int local_start(struct jc_executor *base, const struct jc_attempt_req *re
     sigset_t none, all;
     struct jc_attempt *a;
     pid_t pid;
-    int logfd, rc;
+    int pfd[2], rc;
 
     *out = NULL;
     if (!req->argv || !req->argv[0])
         return jc_err_set(JC_EINVAL, "task '%s' has an empty command",
                           req->task_key ? req->task_key : "");
-    logfd = open_log(req->log_path ? req->log_path : "/dev/null");
-    if (logfd < 0)
-        return jc_err_set(JC_EIO, "cannot open log '%s': %s",
-                          req->log_path ? req->log_path : "/dev/null",
-                          strerror(errno));
+    if (pipe2(pfd, O_CLOEXEC))
+        return jc_err_set(JC_EIO, "cannot create a pipe: %s", strerror(errno));
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, ex->devnull, 0);
-    posix_spawn_file_actions_adddup2(&fa, logfd, 1);
-    posix_spawn_file_actions_adddup2(&fa, logfd, 2);
+    posix_spawn_file_actions_adddup2(&fa, pfd[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, pfd[1], 2);
     if (req->cwd && *req->cwd)
         posix_spawn_file_actions_addchdir_np(&fa, req->cwd);
     posix_spawnattr_init(&attr);
@@ -317,15 +393,19 @@ static int local_start(struct jc_executor *base, const struct jc_attempt_req *re
                       req->env ? req->env : (char *const *)environ);
     posix_spawnattr_destroy(&attr);
     posix_spawn_file_actions_destroy(&fa);
+    close(pfd[1]);
     if (rc) {
         /* Leave the reason in the attempt's log too. */
-        dprintf(logfd, "jobctl: cannot run '%s': %s\n", req->argv[0],
-                strerror(rc));
-        close(logfd);
+        int logfd = req->log_path ? open_log(req->log_path) : -1;
+        if (logfd >= 0) {
+            dprintf(logfd, "jobctl: cannot run '%s': %s\n", req->argv[0],
+                    strerror(rc));
+            close(logfd);
+        }
+        close(pfd[0]);
         return jc_err_set(JC_EINVAL, "cannot run '%s': %s", req->argv[0],
                           strerror(rc));
     }
-    close(logfd);
     a = ju_xcalloc(1, sizeof(*a));
     a->ex = ex;
     a->pid = pid;
@@ -333,6 +413,15 @@ static int local_start(struct jc_executor *base, const struct jc_attempt_req *re
     a->grace_ms = req->kill_grace_ms > 0 ? req->kill_grace_ms : 10000;
     a->cb = cb;
     a->arg = arg;
+    a->logfd = -1;
+    a->rfd = pfd[0];
+    a->log_path = req->log_path ? ju_xstrdup(req->log_path) : NULL;
+    fcntl(a->rfd, F_SETFL, O_NONBLOCK);
+    if (uv_poll_init(base->loop, &a->poll, a->rfd) == 0) {
+        a->poll_inited = true;
+        a->poll.data = a;
+        uv_poll_start(&a->poll, UV_READABLE, on_output);
+    }
     a->next = ex->head;
     if (ex->head)
         ex->head->prev = a;

@@ -394,7 +394,9 @@ int jc_store_task_run_update(struct jc_store *s, const struct jc_task_run_row *r
 {
     sqlite3_stmt *st = cached(
         s, ST_TASK_RUN_UPDATE,
-        "UPDATE task_runs SET run_id = ?2, task_key = ?3, attempt_number = ?4, "
+        /* run_id, task_key, attempt_number (?2-?4) are the attempt's
+         * identity and indexed: never rewritten. */
+        "UPDATE task_runs SET "
         "repair_id = ?5, life_cycle_state = ?6, result_state = ?7, "
         "state_message = ?8, start_ms = ?9, end_ms = ?10, exit_code = ?11, "
         "executor = ?12, remote_run_id = ?13, log_path = ?14, "

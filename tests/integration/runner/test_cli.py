@@ -59,6 +59,8 @@ def main():
         check("gate says hi" in p.stdout and "not fixed yet" in p.stdout,
               "logs: %r" % p.stdout)
         e.jobctl("logs", str(run_id), "gate", "--attempt", "7", check=1)
+        p = e.jobctl("logs", str(run_id), "extract", check=0)
+        check(p.stdout == "(no output)\n", "silent task: %r" % p.stdout)
         p = e.jobctl("runs", check=0)
         check(str(run_id) in p.stdout and "FAILED" in p.stdout, "runs table")
         p = e.jobctl("jobs", "--json", check=0)

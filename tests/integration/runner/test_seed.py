@@ -10,6 +10,7 @@ from runner_util import Env, check, results  # noqa: E402
 
 STEP = """#!/bin/sh
 echo "$JOBCTL_TASK_KEY $0" >> "$JOBCTL_HOME/order"
+echo "step $JOBCTL_TASK_KEY done"
 """
 
 
@@ -38,7 +39,9 @@ def main():
             x = t["x_jobctl"]
             check(x["executor"] == "local" and x["exit_code"] == 0,
                   "measures %r" % x)
-            check(os.path.exists(x["log_path"]), "log file exists")
+            with open(x["log_path"]) as f:
+                check(f.read() == "step %s done\n" % t["task_key"],
+                      "log of %s" % t["task_key"])
         # A missing workspace entry fails that task with a clear message.
         os.unlink(os.path.join(e.ws, "03_monitor_silver_events"))
         run, _ = e.run(seed, want_exit=1)
