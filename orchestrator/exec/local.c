@@ -189,7 +189,7 @@ static int open_log(const char *path)
     int fd;
     char *dir, *slash;
 
-    fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd >= 0 || errno != ENOENT)
         return fd;
     dir = ju_xstrdup(path);
@@ -203,7 +203,7 @@ static int open_log(const char *path)
         }
     }
     free(dir);
-    return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 }
 
 /* Move what the pipe holds into the log; returns 1 on EOF. */
