@@ -41,6 +41,7 @@ void jc_api_free(struct jc_api *api)
 {
     if (!api)
         return;
+    api_cache_free(api);
     free_secret(api->token);
     free_secret(api->webhook_secret);
     memset(api->sessions, 0, sizeof(api->sessions));

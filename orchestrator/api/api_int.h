@@ -21,6 +21,7 @@ struct jc_api {
     uint64_t responses_by_class[6]; /* 1xx..5xx */
     uint64_t hooks_accepted;
     uint64_t hooks_rejected;
+    struct api_cache *cache; /* GET responses keyed by URL (api_cache.c) */
 };
 
 struct api_ctx {
@@ -53,6 +54,16 @@ int api_json_int64(struct api_ctx *c, json_t *obj, const char *key,
 int api_query_int64(struct api_ctx *c, const char *name, int64_t *out);
 /* Query boolean true/false; 0 absent, 1 found, -1 bad. */
 int api_query_bool(struct api_ctx *c, const char *name, bool *out);
+
+/*
+ * A small cache of GET response bodies keyed by a string, valid while the
+ * store has not changed (this connection's change count and SQLite's
+ * data_version for other writers) and, when ttl_ms > 0, until it expires.
+ */
+const char *api_cache_get(struct jc_api *api, const char *key, size_t *len);
+void api_cache_put(struct jc_api *api, const char *key, const char *body,
+                   size_t len, int64_t ttl_ms);
+void api_cache_free(struct jc_api *api);
 
 /* endpoints */
 void api_jobs_dispatch(struct api_ctx *c);

@@ -352,9 +352,28 @@ static void runs_list(struct api_ctx *c)
     int64_t last = 0;
     int got = 0;
     int bind = 1;
+    char *cache_key = NULL;
+    bool any_active = false;
 
     if (!api_method(c, "GET"))
         return;
+    {
+        const char *host = jc_http_header(c->req, "Host");
+        size_t len;
+        const char *hit;
+
+        cache_key = ju_xasprintf("runs/list?%s|%s",
+                                 c->req->query ? c->req->query : "",
+                                 host ? host : "");
+        hit = api_cache_get(c->api, cache_key, &len);
+        if (hit) {
+            c->resp->status = 200;
+            c->resp->content_type = "application/json";
+            ju_buf_add(&c->resp->body, hit, len);
+            free(cache_key);
+            return;
+        }
+    }
     if (api_query_int64(c, "limit", &limit) < 0 ||
         api_query_int64(c, "job_id", &job_id) < 0 ||
         api_query_int64(c, "start_time_from", &from) < 0 ||
@@ -450,6 +469,8 @@ static void runs_list(struct api_ctx *c)
         if (jc_store_run_get(c->api->store, id, &r))
             continue;
         json_array_append_new(runs, run_from_row(c, &r, expand, false));
+        if (!jc_life_cycle_terminal(r.life_cycle_state))
+            any_active = true;
         jc_run_row_release(&r);
         last = id;
         got++;
@@ -466,7 +487,11 @@ static void runs_list(struct api_ctx *c)
         json_object_set(out, "runs", runs);
     api_json(c->resp, 200, out);
     out = NULL;
+    /* active runs show a growing run_duration: cache them briefly only */
+    api_cache_put(c->api, cache_key, ju_buf_str(&c->resp->body),
+                  c->resp->body.len, any_active ? 250 : 0);
 out:
+    free(cache_key);
     json_decref(runs);
     json_decref(out);
     ju_buf_release(&sql);

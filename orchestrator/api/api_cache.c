@@ -1,0 +1,118 @@
+/*
+ * api_cache.c: response cache for hot GET endpoints (runs/list). An entry
+ * is valid while the store is unchanged: sqlite3_total_changes64() covers
+ * writes by the daemon's own connection (run engine, API), PRAGMA
+ * data_version covers commits by other processes (an embedded jobctl run).
+ */
+#include "api/api_int.h"
+
+#include <sqlite3.h>
+#include <string.h>
+
+#include "jobctl/store.h"
+#include "util/mem.h"
+
+#define CACHE_SLOTS 32
+#define CACHE_MAX_BODY (4 * 1024 * 1024)
+
+struct api_cache_ent {
+    char *key;
+    char *body;
+    size_t len;
+    int64_t changes;
+    int64_t data_version;
+    int64_t expires_ms; /* 0 = until the store changes */
+};
+
+struct api_cache {
+    struct api_cache_ent ents[CACHE_SLOTS];
+    size_t next;
+    sqlite3_stmt *dv; /* PRAGMA data_version */
+};
+
+static struct api_cache *cache_of(struct jc_api *api)
+{
+    if (!api->cache)
+        api->cache = ju_xcalloc(1, sizeof(*api->cache));
+    return api->cache;
+}
+
+static void generation(struct jc_api *api, int64_t *changes, int64_t *dv)
+{
+    struct api_cache *c = cache_of(api);
+    sqlite3 *db = jc_store_db(api->store);
+
+    *changes = sqlite3_total_changes64(db);
+    *dv = -1;
+    if (!c->dv && sqlite3_prepare_v3(db, "PRAGMA data_version", -1,
+                                     SQLITE_PREPARE_PERSISTENT, &c->dv, NULL))
+        c->dv = NULL;
+    if (c->dv) {
+        if (sqlite3_step(c->dv) == SQLITE_ROW)
+            *dv = sqlite3_column_int64(c->dv, 0);
+        sqlite3_reset(c->dv);
+    }
+}
+
+const char *api_cache_get(struct jc_api *api, const char *key, size_t *len)
+{
+    struct api_cache *c = cache_of(api);
+    int64_t changes;
+    int64_t dv;
+    size_t i;
+
+    generation(api, &changes, &dv);
+    for (i = 0; i < CACHE_SLOTS; i++) {
+        struct api_cache_ent *e = &c->ents[i];
+
+        if (!e->key || strcmp(e->key, key))
+            continue;
+        if (e->changes != changes || e->data_version != dv || dv < 0 ||
+            (e->expires_ms && jc_now_ms() >= e->expires_ms))
+            return NULL;
+        *len = e->len;
+        return e->body;
+    }
+    return NULL;
+}
+
+void api_cache_put(struct jc_api *api, const char *key, const char *body,
+                   size_t len, int64_t ttl_ms)
+{
+    struct api_cache *c = cache_of(api);
+    struct api_cache_ent *e = NULL;
+    size_t i;
+
+    if (len > CACHE_MAX_BODY)
+        return;
+    for (i = 0; i < CACHE_SLOTS && !e; i++)
+        if (c->ents[i].key && !strcmp(c->ents[i].key, key))
+            e = &c->ents[i];
+    if (!e) {
+        e = &c->ents[c->next];
+        c->next = (c->next + 1) % CACHE_SLOTS;
+    }
+    free(e->key);
+    free(e->body);
+    e->key = ju_xstrdup(key);
+    e->body = ju_xstrndup(body, len);
+    e->len = len;
+    generation(api, &e->changes, &e->data_version);
+    e->expires_ms = ttl_ms > 0 ? jc_now_ms() + ttl_ms : 0;
+}
+
+void api_cache_free(struct jc_api *api)
+{
+    struct api_cache *c = api->cache;
+    size_t i;
+
+    if (!c)
+        return;
+    for (i = 0; i < CACHE_SLOTS; i++) {
+        free(c->ents[i].key);
+        free(c->ents[i].body);
+    }
+    sqlite3_finalize(c->dv);
+    free(c);
+    api->cache = NULL;
+}
