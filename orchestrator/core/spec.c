@@ -61,6 +61,7 @@ struct jc_spec_priv *jc_spec__priv_new(void)
 {
     struct jc_spec_priv *p = ju_xcalloc(1, sizeof(*p));
 
+    pthread_mutex_init(&p->lock, NULL);
     return p;
 }
 
@@ -75,6 +76,8 @@ void jc_spec__priv_free(struct jc_spec_priv *p)
         free(p->files[i]);
     free(p->files);
     jc_diags_release(&p->notes);
+    free(p->lazy_text);
+    pthread_mutex_destroy(&p->lock);
     free(p);
 }
 
@@ -114,15 +117,30 @@ static void loc_put(struct jc_spec_loc_entry *tab, size_t cap,
     tab[i] = *e;
 }
 
+static uint16_t file_index(struct jc_spec_priv *p, const char *file)
+{
+    size_t i;
+
+    for (i = 0; i < p->nfiles && i < 65535; i++)
+        if (p->files[i] == file)
+            return (uint16_t)i;
+    /* not interned (should not happen): intern a copy */
+    file = jc_spec__intern_file(p, file);
+    for (i = 0; i < p->nfiles && i < 65535; i++)
+        if (p->files[i] == file)
+            return (uint16_t)i;
+    return 0;
+}
+
 void jc_spec__loc_set(struct jc_spec_priv *p, const json_t *node,
                       const char *file, int line, int col)
 {
     struct jc_spec_loc_entry e;
 
-    if (!node || node == json_true() || node == json_false() ||
+    if (!node || !file || node == json_true() || node == json_false() ||
         node == json_null())
         return;
-    if ((p->nlocs + 1) * 2 > p->cap) {
+    if ((p->nlocs + 1) * 4 > p->cap * 3) {
         size_t ncap = p->cap ? p->cap * 2 : 256;
         struct jc_spec_loc_entry *nt = ju_xcalloc(ncap, sizeof(*nt));
         size_t i, n = 0;
@@ -136,25 +154,55 @@ void jc_spec__loc_set(struct jc_spec_priv *p, const json_t *node,
         p->nlocs = n;
     }
     e.node = node;
-    e.file = file;
-    e.line = line;
-    e.col = col;
+    e.line = line > 0 ? (uint32_t)line : 0;
+    e.col = col > 65535 ? 65535 : col > 0 ? (uint16_t)col : 0;
+    e.file = (p->nfiles && p->files[p->nfiles - 1] == file)
+                 ? (uint16_t)(p->nfiles - 1)
+                 : file_index(p, file);
     loc_put(p->locs, p->cap, &e, &p->nlocs);
 }
 
-bool jc_spec__loc_get(const struct jc_spec_priv *p, const json_t *node,
+static void index_full(struct jc_spec_priv *p, const char *file,
+                       const char *text, size_t len, json_t *root);
+
+static bool loc_lookup(const struct jc_spec_priv *p, const json_t *node,
+                       struct jc_src_loc *out);
+
+bool jc_spec__loc_get(const struct jc_spec_priv *cp, const json_t *node,
                       struct jc_src_loc *out)
+{
+    struct jc_spec_priv *p = (struct jc_spec_priv *)cp; /* lazy state */
+    bool found;
+
+    if (!p || !node)
+        return false;
+    pthread_mutex_lock(&p->lock);
+    found = loc_lookup(p, node, out);
+    if (!found && p->lazy_text) {
+        char *text = p->lazy_text;
+
+        p->lazy_text = NULL;
+        index_full(p, p->lazy_file, text, p->lazy_len, p->lazy_root);
+        free(text);
+        found = loc_lookup(p, node, out);
+    }
+    pthread_mutex_unlock(&p->lock);
+    return found;
+}
+
+static bool loc_lookup(const struct jc_spec_priv *p, const json_t *node,
+                       struct jc_src_loc *out)
 {
     size_t i;
 
-    if (!p || !p->cap || !node)
+    if (!p->cap)
         return false;
     i = ptr_hash(node) & (p->cap - 1);
     while (p->locs[i].node) {
         if (p->locs[i].node == node) {
-            out->file = p->locs[i].file;
-            out->line = p->locs[i].line;
-            out->col = p->locs[i].col;
+            out->file = p->files[p->locs[i].file];
+            out->line = (int)p->locs[i].line;
+            out->col = (int)p->locs[i].col;
             return true;
         }
         i = (i + 1) & (p->cap - 1);
@@ -188,6 +236,7 @@ struct jscan {
     const char *file;
     struct jc_spec_priv *p;
     int depth;
+    bool tasks_only; /* record only elements of "tasks" arrays and "task" */
 };
 
 static void js_ws(struct jscan *j)
@@ -281,21 +330,26 @@ static void js_string(struct jscan *j, struct ju_buf *key)
         j->pos++; /* closing quote */
 }
 
-static void js_value(struct jscan *j, json_t *node)
+/* key: the object key or array name this value is under (for tasks_only) */
+static void js_value(struct jscan *j, json_t *node, const char *key,
+                     bool elem)
 {
     char c;
 
     js_ws(j);
     if (j->pos >= j->len || j->depth > 4096)
         return;
-    if (node)
+    if (node && (!j->tasks_only ||
+                 (key && json_is_object(node) &&
+                  ((elem && !strcmp(key, "tasks")) ||
+                   (!elem && !strcmp(key, "task"))))))
         jc_spec__loc_set(j->p, node, j->file, j->line, js_col(j));
     c = j->s[j->pos];
     if (c == '{') {
         j->pos++;
         j->depth++;
         for (;;) {
-            struct ju_buf key = JU_BUF_INIT;
+            struct ju_buf kb = JU_BUF_INIT;
             json_t *child = NULL;
 
             js_ws(j);
@@ -311,14 +365,14 @@ static void js_value(struct jscan *j, json_t *node)
             }
             if (j->s[j->pos] != '"')
                 break; /* cannot happen for jansson-accepted text */
-            js_string(j, &key);
+            js_string(j, &kb);
             if (node && json_is_object(node))
-                child = json_object_get(node, ju_buf_str(&key));
-            ju_buf_release(&key);
+                child = json_object_get(node, ju_buf_str(&kb));
             js_ws(j);
             if (j->pos < j->len && j->s[j->pos] == ':')
                 j->pos++;
-            js_value(j, child);
+            js_value(j, child, ju_buf_str(&kb), false);
+            ju_buf_release(&kb);
         }
         j->depth--;
     } else if (c == '[') {
@@ -338,9 +392,10 @@ static void js_value(struct jscan *j, json_t *node)
                 j->pos++;
                 continue;
             }
-            js_value(j, node && json_is_array(node)
-                            ? json_array_get(node, idx)
-                            : NULL);
+            js_value(j,
+                     node && json_is_array(node) ? json_array_get(node, idx)
+                                                 : NULL,
+                     key, true);
             idx++;
         }
         j->depth--;
@@ -355,8 +410,8 @@ static void js_value(struct jscan *j, json_t *node)
     }
 }
 
-void jc_spec__index_json(struct jc_spec_priv *p, const char *file,
-                         const char *text, size_t len, json_t *root)
+static void scan(struct jc_spec_priv *p, const char *file, const char *text,
+                 size_t len, json_t *root, bool tasks_only)
 {
     struct jscan j;
 
@@ -366,7 +421,41 @@ void jc_spec__index_json(struct jc_spec_priv *p, const char *file,
     j.line = 1;
     j.file = file;
     j.p = p;
-    js_value(&j, root);
+    j.tasks_only = tasks_only;
+    js_value(&j, root, NULL, false);
+}
+
+static void index_full(struct jc_spec_priv *p, const char *file,
+                       const char *text, size_t len, json_t *root)
+{
+    /* pre-size the map: roughly one value per 12 bytes of JSON */
+    if (!p->cap && len / 9 > 256) {
+        size_t cap = 256;
+
+        while (cap < len / 9 && cap < ((size_t)1 << 26))
+            cap *= 2;
+        p->locs = ju_xcalloc(cap, sizeof(*p->locs));
+        p->cap = cap;
+    }
+    scan(p, file, text, len, root, false);
+}
+
+void jc_spec__index_json(struct jc_spec_priv *p, const char *file,
+                         const char *text, size_t len, json_t *root,
+                         bool full)
+{
+    if (full) {
+        index_full(p, file, text, len, root);
+        return;
+    }
+    scan(p, file, text, len, root, true);
+    free(p->lazy_text);
+    p->lazy_text = ju_xmalloc(len + 1);
+    memcpy(p->lazy_text, text, len);
+    p->lazy_text[len] = '\0';
+    p->lazy_len = len;
+    p->lazy_file = file;
+    p->lazy_root = root;
 }
 
 /* ---- small enums ------------------------------------------------------ */
@@ -1142,7 +1231,11 @@ int jc_spec_load_buffer(struct jc_job **out, const char *text, size_t len,
             jc_spec__priv_free(p);
             return rc;
         }
-        jc_spec__index_json(p, fname, text, len, doc);
+        /* bundles are rewritten while resolving: locate everything now */
+        jc_spec__index_json(p, fname, text, len, doc,
+                            !json_is_object(doc) ||
+                                json_object_get(doc, "resources") ||
+                                json_object_get(doc, "bundle"));
     }
     rc = load_doc(out, doc, fname, opts, p, diags);
     json_decref(doc);

@@ -9,14 +9,16 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <pthread.h>
+#include <stdint.h>
 
 #include "jobctl/spec.h"
 
 struct jc_spec_loc_entry {
     const json_t *node;
-    const char *file;
-    int line;
-    int col;
+    uint32_t line;
+    uint16_t col;  /* capped at 65535 */
+    uint16_t file; /* index into files[] */
 };
 
 struct jc_spec_priv {
@@ -26,6 +28,16 @@ struct jc_spec_priv {
     char **files;
     size_t nfiles;
     struct jc_diags notes; /* model problems; jc_spec_validate reports them */
+    /*
+     * Lazy JSON index: only task objects are located while loading; the
+     * text is kept and every other node is located on the first lookup
+     * that misses (in practice: only when there is something to report).
+     */
+    char *lazy_text;
+    size_t lazy_len;
+    const char *lazy_file;
+    json_t *lazy_root; /* borrowed: the job's document */
+    pthread_mutex_t lock;
 };
 
 struct jc_spec_priv *jc_spec__priv_new(void);
@@ -36,9 +48,14 @@ void jc_spec__loc_set(struct jc_spec_priv *p, const json_t *node,
                       const char *file, int line, int col);
 bool jc_spec__loc_get(const struct jc_spec_priv *p, const json_t *node,
                       struct jc_src_loc *out);
-/* Record the position of every value of root (parsed from text by jansson). */
+/*
+ * Record the position of the values of root (parsed from text by jansson):
+ * all of them now when full, else task objects now and the rest lazily
+ * (root must then stay alive and unmodified as long as p).
+ */
 void jc_spec__index_json(struct jc_spec_priv *p, const char *file,
-                         const char *text, size_t len, json_t *root);
+                         const char *text, size_t len, json_t *root,
+                         bool full);
 
 /*
  * Build the model from a settings object (borrowed; a reference is taken)

@@ -160,30 +160,35 @@ static void check_schedule(const struct jc_job *job, struct jc_diags *diags)
     if (!job->schedule.present)
         return;
     v = json_object_get(s, "quartz_cron_expression");
-    loc_of(job, v ? v : s, &loc);
     if (!job->schedule.quartz_cron_expression) {
+        loc_of(job, v ? v : s, &loc);
         jc_diags_add(diags, &loc, "schedule: missing quartz_cron_expression");
     } else {
         struct jc_cron *cron = NULL;
         char err[256];
 
         if (jc_cron_parse(&cron, job->schedule.quartz_cron_expression, err,
-                          sizeof(err)) < 0)
+                          sizeof(err)) < 0) {
+            loc_of(job, v ? v : s, &loc);
             jc_diags_add(diags, &loc,
                          "schedule: invalid quartz_cron_expression '%s': %s",
                          job->schedule.quartz_cron_expression, err);
+        }
         jc_cron_free(cron);
     }
     v = json_object_get(s, "timezone_id");
-    loc_of(job, v ? v : s, &loc);
+    loc_of(job, NULL, &loc);
     if (!job->schedule.timezone_id) {
+        loc_of(job, v ? v : s, &loc);
         jc_diags_add(diags, &loc, "schedule: missing timezone_id");
     } else {
         const struct jc_tz *tz = NULL;
 
-        if (jc_tz_load(&tz, job->schedule.timezone_id) < 0)
+        if (jc_tz_load(&tz, job->schedule.timezone_id) < 0) {
+            loc_of(job, v ? v : s, &loc);
             jc_diags_add(diags, &loc, "schedule: unknown timezone_id '%s'",
                          job->schedule.timezone_id);
+        }
     }
     v = json_object_get(s, "pause_status");
     if (v && !json_is_null(v) &&
@@ -262,12 +267,15 @@ static void sort_diags(struct jc_diags *d, size_t from)
 
 /* ---- {{tasks.<key>...}} references ------------------------------------ */
 
+struct anc;
+static bool is_ancestor(struct anc *a, size_t anc_idx, size_t from);
+
 /*
  * For each "{{ tasks.<key>.<...> }}" in s: <key> must be a task upstream
  * of task i (otherwise its values can never be available).
  */
 static void check_refs_in(const struct jc_job *job, const struct jc_dag *dag,
-                          size_t i, const bool *up, const json_t *node,
+                          size_t i, struct anc *up, const json_t *node,
                           struct jc_diags *diags)
 {
     const char *s = json_string_value(node);
@@ -303,22 +311,24 @@ static void check_refs_in(const struct jc_job *job, const struct jc_dag *dag,
         key[kn] = '\0';
         if (!kn)
             continue;
-        loc_of(job, node, &loc);
-        if (!jc_dag_lookup(dag, key, &ti))
+        if (!jc_dag_lookup(dag, key, &ti)) {
+            loc_of(job, node, &loc);
             jc_diags_add(diags, &loc,
                          "task '%s': reference '%.*s' names unknown task "
                          "'%s'",
                          job->tasks[i].task_key, (int)(p - ref), ref, key);
-        else if (ti == i || !up[ti])
+        } else if (ti == i || !is_ancestor(up, ti, i)) {
+            loc_of(job, node, &loc);
             jc_diags_add(diags, &loc,
                          "task '%s': reference '%.*s' names task '%s', which "
                          "is not upstream of it (add it to depends_on)",
                          job->tasks[i].task_key, (int)(p - ref), ref, key);
+        }
     }
 }
 
 static void walk_refs(const struct jc_job *job, const struct jc_dag *dag,
-                      size_t i, const bool *up, const json_t *node, int depth,
+                      size_t i, struct anc *up, const json_t *node, int depth,
                       struct jc_diags *diags)
 {
     const char *k;
@@ -365,22 +375,64 @@ static bool has_task_ref(const json_t *node, int depth)
     return false;
 }
 
+/* Ancestor test by a backwards search from `from` (generation stamps). */
+struct anc {
+    const struct jc_dag *dag;
+    unsigned *seen;
+    unsigned gen;
+    size_t *stack;
+};
+
+static bool is_ancestor(struct anc *a, size_t anc_idx, size_t from)
+{
+    size_t sp = 0, n, k;
+    const size_t *par = jc_dag_parents(a->dag, from, &n);
+
+    for (k = 0; k < n; k++)
+        if (par[k] == anc_idx)
+            return true; /* the usual case: a direct parent */
+    a->gen++;
+    a->stack[sp++] = from;
+    a->seen[from] = a->gen;
+    while (sp) {
+        size_t u = a->stack[--sp];
+
+        par = jc_dag_parents(a->dag, u, &n);
+        for (k = 0; k < n; k++) {
+            size_t p = par[k];
+
+            if (p == anc_idx)
+                return true;
+            if (a->seen[p] != a->gen) {
+                a->seen[p] = a->gen;
+                a->stack[sp++] = p;
+            }
+        }
+    }
+    return false;
+}
+
 static void check_refs(const struct jc_job *job, const struct jc_dag *dag,
                        struct jc_diags *diags)
 {
     size_t i, n = jc_dag_size(dag);
-    bool *up = ju_xcalloc(n + 1, sizeof(bool));
+    struct anc a;
 
+    a.dag = dag;
+    a.seen = NULL;
+    a.stack = NULL;
+    a.gen = 0;
     for (i = 0; i < n && i < job->ntasks; i++) {
         if (!has_task_ref(job->tasks[i].raw, 0))
             continue;
-        memset(up, 0, (n + 1) * sizeof(bool));
-        up[i] = true;
-        jc_dag_upstream(dag, up);
-        up[i] = false;
-        walk_refs(job, dag, i, up, job->tasks[i].raw, 0, diags);
+        if (!a.seen) {
+            a.seen = ju_xcalloc(n + 1, sizeof(unsigned));
+            a.stack = ju_xcalloc(n + 1, sizeof(size_t));
+        }
+        walk_refs(job, dag, i, &a, job->tasks[i].raw, 0, diags);
     }
-    free(up);
+    free(a.seen);
+    free(a.stack);
 }
 
 int jc_spec_validate(const struct jc_job *job, struct jc_diags *diags)
@@ -397,7 +449,8 @@ int jc_spec_validate(const struct jc_job *job, struct jc_diags *diags)
         for (i = 0; i < job->priv->notes.n; i++)
             jc_diags_add(diags, NULL, "%s", job->priv->notes.items[i].msg);
 
-    loc_of(job, job->settings, &loc);
+    if (job->ntasks == 0 || (job->remote && job->ntasks > MAX_TASKS))
+        loc_of(job, job->settings, &loc);
     if (job->ntasks == 0)
         jc_diags_add(diags, &loc, "job has no tasks");
     /* Databricks rejects more than 1000 tasks; local runs have no limit */
@@ -456,8 +509,9 @@ int jc_spec_validate(const struct jc_job *job, struct jc_diags *diags)
             size_t p, k2;
             const struct jc_task *pt;
 
-            loc_of(job, dep_node(t, k), &loc);
+#define DEPLOC() loc_of(job, dep_node(t, k), &loc)
             if (!jc_dag_lookup(dag, t->deps[k].task_key, &p)) {
+                DEPLOC();
                 jc_diags_add(diags, &loc,
                              "task '%s' depends on unknown task '%s'",
                              t->task_key, t->deps[k].task_key);
@@ -467,12 +521,18 @@ int jc_spec_validate(const struct jc_job *job, struct jc_diags *diags)
             for (k2 = 0; k2 < k; k2++)
                 if (!strcmp(t->deps[k2].task_key, t->deps[k].task_key))
                     break;
-            if (k2 < k)
+            if (k2 < k) {
+                DEPLOC();
                 jc_diags_add(diags, &loc,
                              "task '%s' lists dependency '%s' twice",
                              t->task_key, t->deps[k].task_key);
+            }
             pt = &job->tasks[p];
-            if (t->deps[k].outcome) {
+            if (t->deps[k].outcome &&
+                (pt->type != JC_TASK_CONDITION ||
+                 (strcmp(t->deps[k].outcome, "true") &&
+                  strcmp(t->deps[k].outcome, "false")))) {
+                DEPLOC();
                 if (pt->type != JC_TASK_CONDITION)
                     jc_diags_add(diags, &loc,
                                  "task '%s': 'outcome' is only allowed on a "
@@ -487,6 +547,7 @@ int jc_spec_validate(const struct jc_job *job, struct jc_diags *diags)
                                  t->task_key, t->deps[k].outcome);
             }
         }
+#undef DEPLOC
         check_task(job, t, job_clusters, diags);
         if (t->for_each_task)
             check_task(job, t->for_each_task, job_clusters, diags);
