@@ -10,6 +10,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -403,8 +405,10 @@ static int append_fixed(const struct lake_parquet_reader *r,
     size_t i;
     uint8_t *dst;
 
+    if (n == 0)
+        return 0;
     col_reserve(c, n);
-    dst = (uint8_t *)c->values + c->length * c->width;
+    dst = c->values ? (uint8_t *)c->values + c->length * c->width : NULL;
     switch (lf->conv) {
     case PQ_CONV_COPY:
         memcpy(dst, src, n * c->width);
@@ -528,6 +532,8 @@ static int decode_plain(struct lake_parquet_reader *r, const struct pq_leaf *lf,
     size_t pw = phys_width(lf);
     size_t i;
 
+    if (n == 0)
+        return 0;
     if (lf->phys == PQ_BOOLEAN) {
         uint8_t *dst;
         if ((n + 7) / 8 > len)
@@ -775,6 +781,8 @@ static int decode_values(struct lake_parquet_reader *r,
                          const struct pq_leaf *lf, struct lake_column *c,
                          int enc, const uint8_t *p, size_t len, size_t n)
 {
+    if (n == 0)
+        return 0; /* all entries null: nothing to decode */
     switch (enc) {
     case PQ_ENC_PLAIN:
         return decode_plain(r, lf, c, p, len, n);
@@ -986,8 +994,9 @@ static int data_page(struct lake_parquet_reader *r, const struct pq_leaf *lf,
     size_t i;
     int rc;
 
-    if (n > LAKE_PARQUET_MAX_PAGE)
-        return RERR(r, JC_ETOOBIG, "column '%s': page of %zu values",
+    if (n > LAKE_PARQUET_MAX_PAGE_VALUES)
+        return RERR(r, JC_ETOOBIG, "column '%s': page of %zu values exceeds "
+                    "the cap",
                     lf->dotted, n);
     r->rep = scratch(r->rep, &r->lvl_cap, n + 1, 1);
     if (r->lvl_cap > 0) {

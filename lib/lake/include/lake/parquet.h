@@ -144,7 +144,8 @@ struct lake_parquet_reader;
 
 /* Caps on sizes taken from files. */
 #define LAKE_PARQUET_MAX_FOOTER ((size_t)64 << 20)
-#define LAKE_PARQUET_MAX_PAGE ((size_t)1 << 30)
+#define LAKE_PARQUET_MAX_PAGE ((size_t)256 << 20)  /* bytes, uncompressed */
+#define LAKE_PARQUET_MAX_PAGE_VALUES ((size_t)64 << 20)
 #define LAKE_PARQUET_MAX_COLUMNS 10000
 
 /*
