@@ -235,6 +235,9 @@ int lake_ckpt_write(const char *log_dir, const struct lake_snapshot *s)
     size_t i;
     int rc;
     struct lake_column *c;
+    int64_t expire_before =
+        lake_fs_now_ms() -
+        (int64_t)(lake_delta__retention_hours(s) * 3600.0 * 1000.0);
 
     /* protocol */
     null_others(b, C_PROTO);
@@ -288,8 +291,11 @@ int lake_ckpt_write(const char *log_dir, const struct lake_snapshot *s)
         put_str(&c->children[5], f->stats);
         lake_batch_append_null(&c->children[6]);
     }
-    /* tombstones */
+    /* tombstones still inside the retention window (older ones can no
+     * longer protect anything from VACUUM) */
     for (i = 0; i < s->ntombstones; i++) {
+        if (s->tombstones[i].deletion_timestamp < expire_before)
+            continue;
         null_others(b, C_REMOVE);
         c = &b->columns[C_REMOVE];
         lake_batch_append_struct(c);

@@ -300,10 +300,44 @@ static int make_view(const struct lake_schema *schema,
 
 struct group {
     char *key;
+    size_t keylen;
     struct lake_kv *part;
     size_t *rows;
     size_t nrows, arows;
 };
+
+/* Raw bytes identifying the partition value of column c at row r (no
+ * allocation): a tag byte, then the value's storage bytes. */
+static void key_part(struct ju_buf *key, const struct lake_column *c, size_t r)
+{
+    if (lake_column_is_null(c, r)) {
+        ju_buf_addc(key, 0);
+        return;
+    }
+    ju_buf_addc(key, 1);
+    if (c->type == LAKE_TYPE_STRING || c->type == LAKE_TYPE_BINARY) {
+        size_t n;
+        const char *p = lake_column_get_str(c, r, &n);
+        uint32_t len = (uint32_t)n;
+
+        ju_buf_add(key, &len, sizeof(len));
+        ju_buf_add(key, p, n);
+    } else if (c->width) {
+        ju_buf_add(key, (const char *)c->values + r * c->width, c->width);
+    }
+}
+
+static uint64_t hash_bytes(const char *p, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        h ^= (unsigned char)p[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
 
 int lake_txn_append(struct lake_txn *tx, const struct lake_batch *batch)
 {
@@ -311,6 +345,9 @@ int lake_txn_append(struct lake_txn *tx, const struct lake_batch *batch)
     struct lake_batch view;
     struct group *g = NULL;
     size_t ng = 0, ag = 0;
+    size_t *slots = NULL; /* open addressing: group index + 1, 0 = empty */
+    size_t nslots = 64;
+    struct ju_buf key = JU_BUF_INIT;
     int *pcol;
     size_t i, r, k;
     int rc;
@@ -337,44 +374,68 @@ int lake_txn_append(struct lake_txn *tx, const struct lake_batch *batch)
                               s->partition_cols[i]);
         }
     }
+    slots = ju_xcalloc(nslots, sizeof(size_t));
     /* group rows by partition values (first-seen order) */
     for (r = 0; r < batch->num_rows; r++) {
-        struct ju_buf key = JU_BUF_INIT;
-        char **vals = ju_xcalloc(s->npartition_cols, sizeof(char *));
+        size_t h;
 
-        for (i = 0; i < s->npartition_cols; i++) {
-            vals[i] = lake_delta__part_value_text(&batch->columns[pcol[i]], r);
-            if (vals[i])
-                ju_buf_addf(&key, "\x1f%s", vals[i]);
-            else
-                ju_buf_adds(&key, "\x1e");
-        }
-        for (k = ng; k-- > 0;) {
-            if (!strcmp(g[k].key, ju_buf_str(&key)))
+        ju_buf_reset(&key);
+        for (i = 0; i < s->npartition_cols; i++)
+            key_part(&key, &batch->columns[pcol[i]], r);
+        if (!key.data)
+            ju_buf_addc(&key, 0);
+        h = (size_t)hash_bytes(key.data, key.len) & (nslots - 1);
+        while (slots[h]) {
+            const struct group *gg = &g[slots[h] - 1];
+
+            if (gg->keylen == key.len && !memcmp(gg->key, key.data, key.len))
                 break;
+            h = (h + 1) & (nslots - 1);
         }
-        if (k == (size_t)-1) {
+        if (slots[h]) {
+            k = slots[h] - 1;
+        } else {
             JU_ALLOC_GROW(g, ng + 1, ag);
             k = ng++;
             memset(&g[k], 0, sizeof(g[k]));
-            g[k].key = ju_xstrdup(ju_buf_str(&key));
+            g[k].key = ju_xmalloc(key.len + 1);
+            memcpy(g[k].key, key.data, key.len);
+            g[k].keylen = key.len;
             g[k].part = ju_xcalloc(s->npartition_cols, sizeof(struct lake_kv));
             for (i = 0; i < s->npartition_cols; i++) {
                 g[k].part[i].key = ju_xstrdup(s->partition_cols[i]);
-                g[k].part[i].value = vals[i];
-                vals[i] = NULL;
+                g[k].part[i].value =
+                    lake_delta__part_value_text(&batch->columns[pcol[i]], r);
+            }
+            slots[h] = k + 1;
+            if (ng * 2 > nslots) {
+                size_t q;
+
+                free(slots);
+                nslots *= 4;
+                slots = ju_xcalloc(nslots, sizeof(size_t));
+                for (q = 0; q < ng; q++) {
+                    size_t hh = (size_t)hash_bytes(g[q].key, g[q].keylen) &
+                                (nslots - 1);
+
+                    while (slots[hh])
+                        hh = (hh + 1) & (nslots - 1);
+                    slots[hh] = q + 1;
+                }
             }
         }
-        for (i = 0; i < s->npartition_cols; i++)
-            free(vals[i]);
-        free(vals);
-        ju_buf_release(&key);
         JU_ALLOC_GROW(g[k].rows, g[k].nrows + 1, g[k].arows);
         g[k].rows[g[k].nrows++] = r;
     }
+    ju_buf_release(&key);
+    free(slots);
     rc = 0;
     for (k = 0; k < ng; k++) {
-        if (rc == 0) {
+        if (rc == 0 && ng == 1) {
+            /* one partition: write the batch as is, no row copies */
+            rc = lake_txn__write_file(tx, &view, g[k].part, s->npartition_cols,
+                                      1);
+        } else if (rc == 0) {
             struct lake_batch *pb = lake_batch_new(&tx->data_schema);
             size_t c;
 

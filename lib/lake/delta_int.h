@@ -111,6 +111,10 @@ int lake_ckpt_read(struct lake_replay *r, const char *log_dir,
                    int64_t version, int parts);
 int lake_ckpt_write(const char *log_dir, const struct lake_snapshot *s);
 
+/* ---- delta_vacuum.c ---- */
+/* delta.deletedFileRetentionDuration in hours (default 168). */
+double lake_delta__retention_hours(const struct lake_snapshot *s);
+
 /* ---- delta_stats.c ---- */
 struct lake_parquet_file_stats;
 /* Build the add.stats JSON of a data file from the Parquet writer's

@@ -125,6 +125,18 @@ static double parse_interval(const char *s)
     return -1;
 }
 
+double lake_delta__retention_hours(const struct lake_snapshot *s)
+{
+    size_t i;
+    double h = -1;
+
+    for (i = 0; i < s->nconfig; i++) {
+        if (!strcmp(s->config[i].key, "delta.deletedFileRetentionDuration"))
+            h = parse_interval(s->config[i].value);
+    }
+    return h < 0 ? LAKE_DELTA_DEFAULT_RETENTION_HOURS : h;
+}
+
 int lake_table_vacuum(struct lake_table *t, double retain_hours, int dry_run,
                       int force, struct lake_vacuum_result *res)
 {

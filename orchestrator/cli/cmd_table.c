@@ -1286,6 +1286,73 @@ bad:
                       f->name, lake_type_name(f->type));
 }
 
+struct jsonl {
+    FILE *fp;
+    const char *name;
+    char *line;
+    size_t cap;
+    long lineno;
+};
+
+/* Next JSON object of the file: 1 = *out set, 0 = end, -1 = error. */
+static int jsonl_next(struct jsonl *r, json_t **out)
+{
+    ssize_t len;
+
+    *out = NULL;
+    while ((len = getline(&r->line, &r->cap, r->fp)) >= 0) {
+        json_error_t jerr;
+        json_t *j;
+
+        r->lineno++;
+        while (len && (r->line[len - 1] == '\n' || r->line[len - 1] == '\r'))
+            r->line[--len] = '\0';
+        if (len == 0)
+            continue;
+        if ((size_t)len > IMPORT_LINE_CAP) {
+            jc_err_set(JC_ETOOBIG, "'%s':%ld: line longer than %zu bytes",
+                       r->name, r->lineno, IMPORT_LINE_CAP);
+            return -1;
+        }
+        j = json_loadb(r->line, (size_t)len, 0, &jerr);
+        if (!j || !json_is_object(j)) {
+            jc_err_set(JC_EPARSE, "'%s':%ld:%d: %s", r->name, r->lineno,
+                       j ? 1 : jerr.column,
+                       j ? "expected a JSON object" : jerr.text);
+            json_decref(j);
+            return -1;
+        }
+        *out = j;
+        return 1;
+    }
+    return 0;
+}
+
+static int append_row(struct lake_batch *b, json_t *row, const char *from,
+                      long lineno)
+{
+    size_t c;
+
+    for (c = 0; c < b->schema.n_fields; c++) {
+        if (append_json(&b->columns[c], &b->schema.fields[c],
+                        json_object_get(row, b->schema.fields[c].name), 0))
+            return jc_err_wrap(JC_EINVAL, "'%s': row %ld", from, lineno);
+    }
+    return 0;
+}
+
+static int flush_batch(struct lake_txn *tx, struct lake_batch *b,
+                       int64_t *total)
+{
+    if (b->columns[0].length == 0)
+        return 0;
+    if (lake_batch_seal(b) || lake_txn_append(tx, b))
+        return -1;
+    *total += (int64_t)b->num_rows;
+    lake_batch_reset(b);
+    return 0;
+}
+
 static int do_import(int argc, char **argv)
 {
     const char *name = NULL, *from = NULL, *spec = NULL, *app = NULL;
@@ -1295,12 +1362,9 @@ static int do_import(int argc, char **argv)
     int overwrite = 0;
     struct lake_schema schema = LAKE_SCHEMA_INIT;
     json_t **rows = NULL;
-    size_t nrows = 0, arows = 0;
-    FILE *fp;
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t len;
-    long lineno = 0;
+    long *rowline = NULL;
+    size_t nrows = 0, arows = 0, arl = 0;
+    struct jsonl rd;
     struct lake_table *t = NULL;
     struct lake_txn *tx = NULL;
     struct lake_batch *b = NULL;
@@ -1308,9 +1372,10 @@ static int do_import(int argc, char **argv)
     int64_t version = -1;
     int64_t total = 0;
     int rc = 0;
-    int i;
+    int i, more;
     size_t k;
 
+    memset(&rd, 0, sizeof(rd));
     for (i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--from") && i + 1 < argc)
             from = argv[++i];
@@ -1342,52 +1407,36 @@ static int do_import(int argc, char **argv)
         free(pcols);
         return usage();
     }
-    fp = strcmp(from, "-") ? fopen(from, "r") : stdin;
-    if (!fp) {
+    rd.name = from;
+    rd.fp = strcmp(from, "-") ? fopen(from, "r") : stdin;
+    if (!rd.fp) {
         fprintf(stderr, "jobctl: table import: cannot open '%s': %s\n", from,
                 strerror(errno));
         free(pcols);
         return 1;
     }
-    /* read everything (JSON values), then build batches */
-    while ((len = getline(&line, &cap, fp)) >= 0) {
-        json_error_t jerr;
-        json_t *j;
+    /* buffer the first rows (schema inference), stream the rest */
+    for (;;) {
+        json_t *j = NULL;
 
-        lineno++;
-        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-            line[--len] = '\0';
-        if (len == 0)
-            continue;
-        if ((size_t)len > IMPORT_LINE_CAP) {
-            jc_err_set(JC_ETOOBIG, "'%s':%ld: line too long", from, lineno);
-            rc = 1;
+        if (nrows >= INFER_ROWS)
             break;
-        }
-        j = json_loadb(line, (size_t)len, 0, &jerr);
-        if (!j || !json_is_object(j)) {
-            jc_err_set(JC_EPARSE, "'%s':%ld:%d: %s", from, lineno,
-                       j ? 1 : jerr.column,
-                       j ? "expected a JSON object" : jerr.text);
-            json_decref(j);
+        more = jsonl_next(&rd, &j);
+        if (more < 0) {
             rc = 1;
-            break;
+            goto out;
         }
+        if (more == 0)
+            break;
         JU_ALLOC_GROW(rows, nrows + 1, arows);
-        rows[nrows++] = j;
+        JU_ALLOC_GROW(rowline, nrows + 1, arl);
+        rows[nrows] = j;
+        rowline[nrows++] = rd.lineno;
     }
-    free(line);
-    if (fp != stdin)
-        fclose(fp);
-    if (rc)
-        goto out;
     if (spec)
         rc = parse_schema_spec(spec, &schema) ? 1 : 0;
     else
-        rc = infer_schema(rows, nrows < INFER_ROWS ? nrows : INFER_ROWS,
-                          &schema)
-                 ? 1
-                 : 0;
+        rc = infer_schema(rows, nrows, &schema) ? 1 : 0;
     if (rc)
         goto out;
     path = lake_table_resolve(name);
@@ -1427,42 +1476,45 @@ static int do_import(int argc, char **argv)
     if (overwrite)
         lake_txn_remove_all(tx);
     if (codec && lake_txn_set_codec(tx, codec)) {
-        lake_txn_abort(tx);
-        tx = NULL;
         rc = 1;
         goto out;
     }
-    {
-        const struct lake_schema *ts = lake_table_schema(t);
-
-        b = lake_batch_new(ts);
-        for (k = 0; k < nrows && rc == 0; k++) {
-            size_t c;
-
-            for (c = 0; c < ts->n_fields; c++) {
-                if (append_json(&b->columns[c], &ts->fields[c],
-                                json_object_get(rows[k], ts->fields[c].name),
-                                0)) {
-                    jc_err_wrap(JC_EINVAL, "'%s': row %zu", from, k + 1);
-                    rc = 1;
-                    break;
-                }
-            }
-            if (rc)
-                break;
-            if (b->columns[0].length >= IMPORT_BATCH_ROWS || k + 1 == nrows) {
-                if (lake_batch_seal(b) || lake_txn_append(tx, b)) {
-                    rc = 1;
-                    break;
-                }
-                total += (int64_t)b->num_rows;
-                lake_batch_reset(b);
-            }
+    b = lake_batch_new(lake_table_schema(t));
+    for (k = 0; k < nrows; k++) {
+        if (append_row(b, rows[k], from, rowline[k])) {
+            rc = 1;
+            goto out;
+        }
+        json_decref(rows[k]);
+        rows[k] = NULL;
+        if (b->columns[0].length >= IMPORT_BATCH_ROWS &&
+            flush_batch(tx, b, &total)) {
+            rc = 1;
+            goto out;
         }
     }
-    if (rc) {
-        lake_txn_abort(tx);
-        tx = NULL;
+    for (;;) {
+        json_t *j = NULL;
+
+        more = jsonl_next(&rd, &j);
+        if (more < 0) {
+            rc = 1;
+            goto out;
+        }
+        if (more == 0)
+            break;
+        rc = append_row(b, j, from, rd.lineno) ? 1 : 0;
+        json_decref(j);
+        if (rc)
+            goto out;
+        if (b->columns[0].length >= IMPORT_BATCH_ROWS &&
+            flush_batch(tx, b, &total)) {
+            rc = 1;
+            goto out;
+        }
+    }
+    if (flush_batch(tx, b, &total)) {
+        rc = 1;
         goto out;
     }
     rc = lake_txn_commit(tx, "WRITE", NULL, &version);
@@ -1479,11 +1531,17 @@ static int do_import(int argc, char **argv)
 out:
     if (rc)
         fail("import");
+    if (tx)
+        lake_txn_abort(tx);
     if (b)
         lake_batch_free(b);
     for (k = 0; k < nrows; k++)
         json_decref(rows[k]);
     free(rows);
+    free(rowline);
+    free(rd.line);
+    if (rd.fp && rd.fp != stdin)
+        fclose(rd.fp);
     free(pcols);
     free(path);
     lake_schema_release(&schema);
