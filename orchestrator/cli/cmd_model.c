@@ -7,7 +7,11 @@
 #include "cli/cmd.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +50,90 @@ static void rmtree_shallow(const char *dir)
     remove_download(dir);
 }
 
+extern char **environ;
+
+/* lib/ml/export_sklearn_iforest.py: $JOBCTL_SOURCE_DIR, then relative to
+ * the jobctl executable (<build>/bin/jobctl -> <src>/lib/ml), then
+ * /usr/share/jobctl. Caller frees; NULL if not found. */
+static char *find_exporter(void)
+{
+    const char *rel = "lib/ml/export_sklearn_iforest.py";
+    const char *src = getenv("JOBCTL_SOURCE_DIR");
+    char *p;
+    if (src && *src) {
+        p = ju_xasprintf("%s/%s", src, rel);
+        if (access(p, R_OK) == 0)
+            return p;
+        free(p);
+    }
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            p = ju_xasprintf("%s/../../%s", exe, rel);
+            if (access(p, R_OK) == 0)
+                return p;
+            free(p);
+        }
+    }
+    p = ju_xstrdup("/usr/share/jobctl/export_sklearn_iforest.py");
+    if (access(p, R_OK) == 0)
+        return p;
+    free(p);
+    return NULL;
+}
+
+/* A pickled/joblib sklearn model: convert it with the exporter (python3,
+ * argv only, no shell) into out. */
+static int export_pickle(const char *in, const char *out)
+{
+    char *script = find_exporter();
+    if (!script)
+        return jc_err_set(JC_ENOTFOUND,
+                          "'%s' is not a jobctl model file and "
+                          "export_sklearn_iforest.py was not found to "
+                          "convert it (set JOBCTL_SOURCE_DIR)",
+                          in);
+    /* the python that has scikit-learn: $JOBCTL_PYTHON, Debian's
+     * /usr/bin/python3 (python3-sklearn), else python3 on PATH */
+    const char *py = getenv("JOBCTL_PYTHON");
+    if (!py || !*py)
+        py = access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3"
+                                                   : "python3";
+    char *args[] = {(char *)py, script, (char *)in, (char *)out, NULL};
+    pid_t pid;
+    int rc = posix_spawnp(&pid, py, NULL, NULL, args, environ);
+    if (rc != 0) {
+        rc = jc_err_set(JC_EIO, "cannot run '%s': %s", py, strerror(rc));
+    } else {
+        int st;
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+            ;
+        rc = WIFEXITED(st) && WEXITSTATUS(st) == 0
+                 ? 0
+                 : jc_err_set(JC_EINVAL,
+                              "cannot convert '%s' with '%s' (is it a "
+                              "fitted sklearn IsolationForest?)",
+                              in, script);
+    }
+    free(script);
+    return rc;
+}
+
+static int is_model_file(const char *path)
+{
+    char magic[8] = {0};
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 1; /* let the loader report it */
+    ssize_t n = read(fd, magic, sizeof(magic));
+    close(fd);
+    return n == 8 && memcmp(magic, "JCIFRST\n", 8) == 0;
+}
+
 static int cmd_import(int argc, char **argv)
 {
     const char *file = NULL, *name = NULL, *experiment = DEFAULT_EXPERIMENT;
@@ -65,7 +153,31 @@ static int cmd_import(int argc, char **argv)
         goto usage;
 
     struct ml_iforest *f = NULL;
-    if (ml_iforest_load(&f, file) != 0)
+    char *converted = NULL;
+    if (!is_model_file(file)) {
+        const char *tmp = getenv("TMPDIR");
+        converted = ju_xasprintf("%s/jobctl-export-XXXXXX",
+                                 tmp && *tmp ? tmp : "/tmp");
+        int fd = mkstemp(converted);
+        if (fd < 0) {
+            jc_err_set(JC_EIO, "cannot create a temporary file: %s",
+                       strerror(errno));
+            free(converted);
+            return fail("import-sklearn");
+        }
+        close(fd);
+        if (export_pickle(file, converted) != 0) {
+            unlink(converted);
+            free(converted);
+            return fail("import-sklearn");
+        }
+    }
+    int lrc = ml_iforest_load(&f, converted ? converted : file);
+    if (converted) {
+        unlink(converted);
+        free(converted);
+    }
+    if (lrc != 0)
         return fail("import-sklearn");
     struct ml_mlflow *m = NULL;
     char *exp = NULL, *run = NULL, *art = NULL, *source = NULL;
@@ -149,7 +261,9 @@ static int cmd_import(int argc, char **argv)
     return rc == 0 ? 0 : 1;
 usage:
     fprintf(stderr, "usage: jobctl model import-sklearn FILE --name NAME "
-                    "[--experiment NAME]\n");
+                    "[--experiment NAME]\n"
+                    "FILE: a model file from export_sklearn_iforest.py, or "
+                    "a pickled/joblib IsolationForest\n");
     return 2;
 }
 
