@@ -354,8 +354,36 @@ async function renderTables(app) {
       h("tbody", {}, (t.history || []).map((c) => h("tr", {},
         h("td", {}, String(c.version)), h("td", {}, fmtTime(c.timestamp)),
         h("td", {}, c.operation || ""), h("td", {}, String(c.rows_added || 0))))))));
-  app.replaceChildren(h("h2", {}, "Delta tables"),
+  const scoreCards = [];
+  for (const t of (r.tables || [])) {
+    if (t.name !== "gold_anomaly_predictions" && t.name !== "gold_events_scored") continue;
+    try {
+      const sc = await api("/api/jobctl/scores?table=" + encodeURIComponent(t.name));
+      if (sc.exists && sc.bins && sc.bins.length) scoreCards.push(drawScores(sc));
+    } catch (e) { /* table without anomaly_score */ }
+  }
+  app.replaceChildren(
+    scoreCards.length ? h("h2", {}, "Anomaly score distribution") : null, ...scoreCards,
+    h("h2", {}, "Delta tables"),
     cards.length ? h("div", {}, cards) : h("p", { class: "muted" }, "No tables under $JOBCTL_HOME/lake yet."));
+}
+
+function drawScores(sc) {
+  const W = 620, H = 160, PAD = 24;
+  const max = Math.max(...sc.bins.map((b) => b.count), 1);
+  const bw = (W - PAD * 2) / sc.bins.length;
+  const svg = s("svg", { class: "hist", id: "scores-" + sc.table, width: "100%", height: H + 30,
+                         viewBox: `0 0 ${W} ${H + 30}` });
+  sc.bins.forEach((b, i) => {
+    const bh = (b.count / max) * (H - PAD);
+    svg.appendChild(s("rect", { class: "score-bin", x: PAD + i * bw + 1, y: H - bh, width: bw - 2, height: bh },
+      s("title", {}, `${b.lo.toFixed(3)} .. ${b.hi.toFixed(3)}: ${b.count}`)));
+  });
+  svg.appendChild(s("text", { x: PAD, y: H + 16 }, sc.min.toFixed(3)));
+  svg.appendChild(s("text", { x: W - PAD - 50, y: H + 16 }, sc.max.toFixed(3)));
+  return h("section", { class: "card" },
+    h("div", { class: "muted" }, `${sc.table} version ${sc.version}: ${sc.rows} scores` +
+      (sc.sampled < sc.rows ? ` (histogram of the first ${sc.sampled})` : "")), svg);
 }
 
 /* ---- routing and polling ---- */

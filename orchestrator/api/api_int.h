@@ -73,6 +73,7 @@ void api_metrics(struct api_ctx *c);
 void api_static(struct api_ctx *c);
 void api_hooks_github(struct api_ctx *c, const char *job);
 void api_jobctl_dispatch(struct api_ctx *c, const char *what);
+void api_scores(struct api_ctx *c);
 
 /* auth: true when the request may proceed; otherwise responds 401/403. */
 bool api_auth_check(struct api_ctx *c);

@@ -319,6 +319,8 @@ void api_jobctl_dispatch(struct api_ctx *c, const char *what)
         events(c);
     else if (!strcmp(what, "tables"))
         tables(c);
+    else if (!strcmp(what, "scores"))
+        api_scores(c);
     else
         api_error(c->resp, 404, "ENDPOINT_NOT_FOUND",
                   "no API found for '%s %s'", c->req->method, c->req->path);
