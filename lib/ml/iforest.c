@@ -178,8 +178,9 @@ static void compile_heap(struct ml_iforest *f)
 
 #ifdef ML_HAVE_AVX2_PATH
 /* AVX2 form of score8_masked for two features: 64 rows as 8 independent
- * vectors of 8 (gathers are latency-bound, so 4 chains are kept in
- * flight), two threshold gathers per level. Same per-row summation order
+ * vectors of 8 (gathers are latency-bound, so 8 chains are kept in
+ * flight); the first four levels use in-register permutes, deeper levels
+ * two threshold gathers each. Same per-row summation order
  * (tree by tree) as the scalar code, so results are bit-identical. */
 #define G 8
 __attribute__((target("avx2"))) static void
@@ -199,7 +200,6 @@ score64_masked2_avx2(const struct ml_iforest *f, const float *xr,
         a_lo[g] = _mm256_setzero_pd();
         a_hi[g] = _mm256_setzero_pd();
     }
-    const __m256i one = _mm256_set1_epi32(1);
     const __m256i seven = _mm256_set1_epi32(7);
     for (size_t t = 0; t < f->n_estimators; t++) {
         const float *P0 = f->hplane[0] + t * (size_t)ni;
@@ -245,7 +245,6 @@ score64_masked2_avx2(const struct ml_iforest *f, const float *xr,
                     _mm256_castps_si256(m));
             }
         }
-        (void)one;
         for (int g = 0; g < G; g++) {
             __m256i li = _mm256_sub_epi32(id[g], vni);
             a_lo[g] = _mm256_add_pd(
