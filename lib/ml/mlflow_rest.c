@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -327,6 +328,9 @@ static int rest_log_metric(struct ml_mlflow *m, const char *run_id,
                            const char *key, double value, int64_t ts_ms,
                            int64_t step)
 {
+    if (!isfinite(value))
+        return jc_err_set(JC_EINVAL, "metric '%s' is not a finite number",
+                          key);
     return log_batch(m, run_id, "metrics",
                      json_pack("{s:s, s:f, s:I, s:I}", "key", key, "value",
                                value, "timestamp", (json_int_t)ts_ms, "step",
