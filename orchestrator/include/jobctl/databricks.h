@@ -160,6 +160,17 @@ void jc_dbx_run_cancel(struct jc_dbx_run *r);
 /* Free (abandons any call in flight). Accepts NULL. */
 void jc_dbx_run_free(struct jc_dbx_run *r);
 
+/*
+ * The Databricks executor behind jobctl/executor.h (ops name
+ * "databricks", orchestrator/exec/databricks_exec.c): one runs/submit per
+ * attempt with an idempotency token from run id + task + attempt; the
+ * output goes to the attempt's log; stop() cancels the run there.
+ */
+struct jc_executor;
+int jc_executor_databricks_new(struct jc_executor **out, uv_loop_t *loop,
+                               const struct jc_dbx_opts *opts,
+                               const struct jc_dbx_run_opts *run_opts);
+
 /* Map a Databricks state onto outcome; exposed for tests. */
 enum jc_dbx_outcome jc_dbx_map_state(const char *life_cycle_state,
                                      const char *result_state);
