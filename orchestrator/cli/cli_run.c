@@ -30,6 +30,11 @@ void jc_cli_progress_cb(void *arg, const struct jc_task_event *ev)
 
     if (!p || p->quiet)
         return;
+    if (p->brief && (!strcmp(ev->life_cycle_state, "RUNNING") ||
+                     ev->result == JC_RESULT_SUCCESS ||
+                     ev->result == JC_RESULT_EXCLUDED ||
+                     ev->result == JC_RESULT_DISABLED))
+        return;
     if (!strcmp(ev->life_cycle_state, "RUNNING")) {
         if (ev->attempt)
             fprintf(stderr, "  start   %s (attempt %d)\n", ev->task_key,

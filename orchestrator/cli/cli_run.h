@@ -14,7 +14,8 @@
 
 /* Progress printer state for jc_task_event_cb (prints to stderr). */
 struct jc_cli_progress {
-    bool quiet;
+    bool quiet;   /* --json: nothing */
+    bool brief;   /* not a terminal: only failures and retries */
     int64_t t0_ms;
 };
 void jc_cli_progress_cb(void *arg, const struct jc_task_event *ev);

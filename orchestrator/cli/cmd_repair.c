@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "jobctl/err.h"
 #include "jobctl/spec.h"
@@ -18,7 +19,7 @@
 int cmd_repair(int argc, char **argv)
 {
     struct jc_run_opts ro = JC_RUN_OPTS_INIT;
-    struct jc_cli_progress prog = {false, 0};
+    struct jc_cli_progress prog = {false, false, 0};
     struct jc_diags d = JC_DIAGS_INIT;
     const char **tasks = ju_xcalloc((size_t)argc + 1, sizeof(char *));
     struct jc_kv *params = ju_xcalloc((size_t)argc + 1, sizeof(*params));
@@ -84,6 +85,7 @@ int cmd_repair(int argc, char **argv)
     if (!ro.workspace)
         ro.workspace = row.workspace;
     prog.quiet = json;
+    prog.brief = !isatty(2) && !getenv("JOBCTL_PROGRESS");
     ro.on_task = jc_cli_progress_cb;
     ro.arg = &prog;
     ro.params = params;

@@ -32,7 +32,7 @@ int cmd_run(int argc, char **argv)
     struct jc_spec_load_opts lo = JC_SPEC_LOAD_OPTS_INIT;
     struct jc_run_opts ro = JC_RUN_OPTS_INIT;
     struct jc_diags d = JC_DIAGS_INIT;
-    struct jc_cli_progress prog = {false, 0};
+    struct jc_cli_progress prog = {false, false, 0};
     struct jc_kv *params = ju_xcalloc((size_t)argc + 1, sizeof(*params));
     const char **only = ju_xcalloc((size_t)argc + 1, sizeof(char *));
     const char **vars = ju_xcalloc((size_t)argc + 1, sizeof(char *));
@@ -125,6 +125,7 @@ int cmd_run(int argc, char **argv)
         goto out;
     }
     prog.quiet = json;
+    prog.brief = !isatty(2) && !getenv("JOBCTL_PROGRESS");
     ro.params = params;
     ro.nparams = nparams;
     ro.only = only;

@@ -9,6 +9,7 @@
 #include "core/run_engine.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -653,6 +654,8 @@ int jc_run_start(struct jc_run *r, uv_loop_t *loop)
     {
         char *dir = ju_xasprintf("%s/logs/%lld", r->home, (long long)r->run_id);
         rc = jc_exec_mkdirs(dir, 0755);
+        if (!rc)
+            r->run_dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         free(dir);
         if (rc)
             return rc;
@@ -748,6 +751,8 @@ void jc_run_free(struct jc_run *r)
         free(rt->message);
         free(rt->outcome_buf);
     }
+    if (r->run_dirfd >= 0)
+        close(r->run_dirfd);
     free(r->tasks);
     free(r->ready);
     free(r->work);

@@ -10,7 +10,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "jobctl/dag.h"
 #include "jobctl/err.h"
@@ -425,6 +427,14 @@ static void ingest_values(struct jc_run *r, struct rtask *rt)
     struct jc_tv *vals;
     size_t n, k, j;
 
+    /* Most tasks set no values: a short faccessat(2) under the run dir. */
+    if (r->run_dirfd >= 0) {
+        char name[512];
+        snprintf(name, sizeof(name), "%s.%d.values", rt->t->task_key,
+                 rt->attempt);
+        if (faccessat(r->run_dirfd, name, F_OK, 0) && errno == ENOENT)
+            return;
+    }
     if (jc_taskvalues_read(rt->tv_path, &vals, &n)) {
         jc_store_event_add(r->store, r->run_id, rt->t->task_key,
                            "task.values_error", jc_err_last());

@@ -84,6 +84,7 @@ static int common_init(struct jc_run **out, struct jc_store *store,
     r = ju_xcalloc(1, sizeof(*r));
     r->store = store;
     r->job = job;
+    r->run_dirfd = -1;
     if (opts)
         r->opts = *opts;
     r->opts.params = NULL;

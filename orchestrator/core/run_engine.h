@@ -67,6 +67,7 @@ struct jc_run {
     size_t n;
     struct jc_run_opts opts;
     char *home, *workspace, *lake;
+    int run_dirfd;        /* $home/logs/<run_id>, or -1 */
     struct jc_kv *params; /* effective job parameters */
     size_t nparams;
     char **base_env;      /* inherited env minus JOBCTL_* run variables */
