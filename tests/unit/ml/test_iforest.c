@@ -13,6 +13,28 @@
 #include "ml/rng.h"
 #include "testsupport.h"
 
+static void test_iforest_rng_is_seeded_and_bounded(void **state)
+{
+    (void)state;
+    struct ml_rng a, b;
+    ml_rng_init(&a, 42);
+    ml_rng_init(&b, 42);
+    for (int i = 0; i < 100; i++)
+        assert_true(ml_rng_next(&a) == ml_rng_next(&b));
+    int hist[7] = {0};
+    for (int i = 0; i < 70000; i++) {
+        uint64_t v = ml_rng_below(&a, 7);
+        assert_true(v < 7);
+        hist[v]++;
+        double u = ml_rng_uniform(&a);
+        assert_true(u >= 0.0 && u < 1.0);
+    }
+    for (int k = 0; k < 7; k++)
+        assert_true(hist[k] > 9000 && hist[k] < 11000);
+    ml_rng_init(&b, 43);
+    assert_true(ml_rng_next(&a) != ml_rng_next(&b));
+}
+
 static void test_iforest_average_path_length(void **state)
 {
     (void)state;
@@ -248,6 +270,7 @@ static void test_iforest_paths_agree(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_iforest_rng_is_seeded_and_bounded),
         cmocka_unit_test(test_iforest_average_path_length),
         cmocka_unit_test(test_iforest_percentile_matches_numpy),
         cmocka_unit_test(test_iforest_fit_is_deterministic),
