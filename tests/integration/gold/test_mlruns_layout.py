@@ -12,7 +12,6 @@ import re
 import sys
 
 import numpy as np
-import yaml
 from sklearn.ensemble import IsolationForest
 
 from gold_helpers import TempHome, binpath
@@ -32,9 +31,49 @@ VERSION_KEYS = {"aliases", "creation_timestamp", "current_stage",
                 "storage_location", "user_id", "version"}
 
 
+def _scalar(v):
+    if v in ("null", "~", ""):
+        return None
+    if v == "[]":
+        return []
+    if re.fullmatch(r"-?\d+", v):
+        return int(v)
+    if len(v) >= 2 and v[0] == v[-1] == "'":
+        return v[1:-1].replace("''", "'")
+    if len(v) >= 2 and v[0] == v[-1] == '"':
+        return json.loads(v)
+    return v
+
+
+def mini_yaml(text):
+    """Block mappings of scalars (what MLflow's meta.yaml/MLmodel use);
+    used only when PyYAML is not installed."""
+    root = {}
+    stack = [(-1, root)]
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        ind = len(line) - len(line.lstrip(" "))
+        key, _, val = line.strip().partition(":")
+        while stack[-1][0] >= ind:
+            stack.pop()
+        if val.strip() == "":
+            d = {}
+            stack[-1][1][key] = d
+            stack.append((ind, d))
+        else:
+            stack[-1][1][key] = _scalar(val.strip())
+    return root
+
+
 def load(path):
     with open(path) as f:
-        return yaml.safe_load(f)
+        text = f.read()
+    try:
+        import yaml
+    except ImportError:
+        return mini_yaml(text)
+    return yaml.safe_load(text)
 
 
 def uri_path(uri):
