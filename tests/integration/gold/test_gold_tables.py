@@ -174,6 +174,11 @@ def main():
         assert len(duck(pred)["rows"]) == n
         assert len(duck(sc)["rows"]) == 2 * n
 
+        # jobctl's own consistency check agrees (files, sizes, row counts)
+        for t in ("gold_anomaly_predictions", "gold_events_scored"):
+            r = h.run([jobctl, "table", "check", t])
+            assert ": ok" in r.stdout, r.stdout
+
         # MLflow file store contents
         ml = os.path.join(home, "mlruns")
         exp = [d for d in os.listdir(ml) if d.isdigit() and d != "0"]
