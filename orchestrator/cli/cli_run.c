@@ -15,7 +15,9 @@ const char *jc_cli_dur(int64_t ms, char *buf, size_t n)
 {
     if (ms < 0)
         ms = 0;
-    if (ms < 60000)
+    if (ms < 1000)
+        snprintf(buf, n, "%lldms", (long long)ms);
+    else if (ms < 60000)
         snprintf(buf, n, "%.2fs", (double)ms / 1000.0);
     else
         snprintf(buf, n, "%lldm%02llds", (long long)(ms / 60000),
@@ -45,11 +47,14 @@ void jc_cli_progress_cb(void *arg, const struct jc_task_event *ev)
         fprintf(stderr, "  retry   %s: waiting (attempt %d)\n", ev->task_key,
                 ev->attempt);
     } else {
+        bool ran = ev->result == JC_RESULT_SUCCESS ||
+                   ev->result == JC_RESULT_FAILED ||
+                   ev->result == JC_RESULT_TIMEDOUT ||
+                   (ev->result == JC_RESULT_CANCELED && ev->duration_ms > 0);
         fprintf(stderr, "  %-7s %s  %s%s%s\n",
                 ev->result == JC_RESULT_SUCCESS ? "ok" : "done", ev->task_key,
-                jc_result_name(ev->result), ev->duration_ms > 0 ? "  " : "",
-                ev->duration_ms > 0 ? jc_cli_dur(ev->duration_ms, d, sizeof(d))
-                                    : "");
+                jc_result_name(ev->result), ran ? "  " : "",
+                ran ? jc_cli_dur(ev->duration_ms, d, sizeof(d)) : "");
         if (ev->message && *ev->message && ev->result != JC_RESULT_SUCCESS)
             fprintf(stderr, "          %s\n", ev->message);
     }

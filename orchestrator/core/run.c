@@ -685,6 +685,7 @@ int jc_run_start(struct jc_run *r, uv_loop_t *loop)
                        (uint64_t)r->job->timeout_seconds * 1000, 0);
     }
     r->started = true;
+    jc_run_expand_params(r);
     jc_run_dirty(r);
     jc_store_run_set_state(r->store, r->run_id, "RUNNING", NULL, "", 0);
     jc_store_event_add(r->store, r->run_id, NULL,

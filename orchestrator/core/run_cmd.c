@@ -101,10 +101,20 @@ static int lookup(void *arg, char **seg, size_t n, char **val)
 {
     struct ref_ctx *c = arg;
     struct jc_run *r = c->r;
-    struct rtask *rt = &r->tasks[c->i];
+    struct rtask *rt;
     const char *ns = seg[0];
     size_t k;
 
+    if (c->i == (size_t)-1) {
+        /* Job parameter defaults: only run-level references resolve. */
+        if (!strcmp(ns, "task") || !strcmp(ns, "tasks") ||
+            (!strcmp(ns, "job") && n >= 2 && !strcmp(seg[1], "parameters")))
+            return jc_err_set(JC_EINVAL, "job parameters may only refer to "
+                              "the job and the run");
+        if (n == 1)
+            return 1;
+    }
+    rt = c->i == (size_t)-1 ? NULL : &r->tasks[c->i];
     if (n == 1) {
         if (!strcmp(ns, "job_id"))
             *val = ju_xasprintf("%lld", (long long)r->job_id);
@@ -550,6 +560,23 @@ static void on_attempt_done(struct jc_attempt *a, const struct jc_attempt_result
         jc_run_task_terminal(r, i, result);
     }
     jc_run_pump(r);
+}
+
+void jc_run_expand_params(struct jc_run *r)
+{
+    struct ref_ctx ctx = {r, (size_t)-1};
+    size_t k;
+
+    for (k = 0; k < r->nparams; k++) {
+        char *v = NULL;
+
+        if (!jc_refs_has(r->params[k].value))
+            continue;
+        if (jc_refs_expand(r->params[k].value, lookup, &ctx, &v) == 0) {
+            free(r->params[k].value);
+            r->params[k].value = v;
+        }
+    }
 }
 
 void jc_run_launch(struct jc_run *r, size_t i)

@@ -103,5 +103,7 @@ void jc_run_pump(struct jc_run *r);
 void jc_run_maybe_done(struct jc_run *r);
 /* run_cmd.c */
 void jc_run_launch(struct jc_run *r, size_t i);
+/* Expand {{job.*}} references in job parameter values (at start). */
+void jc_run_expand_params(struct jc_run *r);
 
 #endif

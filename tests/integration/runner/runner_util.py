@@ -24,6 +24,7 @@ class Env:
         self.env["JOBCTL_HOME"] = self.home
         self.env["JOBCTL_KILL_GRACE_MS"] = "500"
         self.env.pop("DATABRICKS_HOST", None)
+        self.env["JOBCTL_NO_DAEMON"] = "1"
         self.env.pop("JOBCTL_RUN_ID", None)
 
     def close(self):
