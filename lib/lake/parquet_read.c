@@ -547,11 +547,40 @@ static int decode_plain(struct lake_parquet_reader *r, const struct pq_leaf *lf,
         c->length += n;
         return 0;
     }
+    if (lf->phys == PQ_BYTE_ARRAY && lf->conv == PQ_CONV_BYTES) {
+        /* fast path: one reservation, no per-value checks */
+        size_t pos = 0;
+        int64_t *off;
+        int64_t dpos;
+        col_reserve(c, n);
+        lake_column_reserve_data(c, len > 4 * n ? len - 4 * n : 0);
+        off = c->offsets + c->length;
+        dpos = (int64_t)c->data_len;
+        for (i = 0; i < n; i++) {
+            uint32_t l;
+            if (len - pos < 4)
+                return RERR(r, JC_EPARSE, "column '%s': byte array %zu of "
+                            "%zu runs past the page",
+                            lf->dotted, i, n);
+            l = (uint32_t)p[pos] | (uint32_t)p[pos + 1] << 8 |
+                (uint32_t)p[pos + 2] << 16 | (uint32_t)p[pos + 3] << 24;
+            pos += 4;
+            if (l > len - pos)
+                return RERR(r, JC_EPARSE, "column '%s': byte array length "
+                            "%u exceeds the page",
+                            lf->dotted, l);
+            memcpy(c->data + dpos, p + pos, l);
+            dpos += l;
+            off[i + 1] = dpos;
+            pos += l;
+        }
+        c->data_len = (size_t)dpos;
+        c->length += n;
+        return 0;
+    }
     if (lf->phys == PQ_BYTE_ARRAY) {
         size_t pos = 0;
         lake_column_reserve(c, n);
-        if (lf->conv == PQ_CONV_BYTES)
-            lake_column_reserve_data(c, len > 4 * n ? len - 4 * n : 0);
         for (i = 0; i < n; i++) {
             uint32_t l;
             int rc;
@@ -613,12 +642,28 @@ static int decode_dict_values(struct lake_parquet_reader *r,
                     "dictionary",
                     lf->dotted);
     if (d->type == LAKE_TYPE_STRING || d->type == LAKE_TYPE_BINARY) {
-        lake_column_reserve(c, n);
+        const int64_t *doff = d->offsets;
+        const uint32_t *idx = r->idx;
+        size_t total = 0;
+        int64_t *off;
+        char *data;
+        int64_t pos;
+        for (i = 0; i < n; i++)
+            total += (size_t)(doff[idx[i] + 1] - doff[idx[i]]);
+        col_reserve(c, n);
+        lake_column_reserve_data(c, total);
+        off = c->offsets + c->length;
+        data = c->data;
+        pos = (int64_t)c->data_len;
         for (i = 0; i < n; i++) {
-            uint32_t k = r->idx[i];
-            lake_batch_append_str(c, d->data + d->offsets[k],
-                                  (size_t)(d->offsets[k + 1] - d->offsets[k]));
+            int64_t b0 = doff[idx[i]];
+            int64_t vl = doff[idx[i] + 1] - b0;
+            memcpy(data + pos, d->data + b0, (size_t)vl);
+            pos += vl;
+            off[i + 1] = pos;
         }
+        c->data_len = (size_t)pos;
+        c->length += n;
         return 0;
     }
     col_reserve(c, n);
@@ -1255,6 +1300,17 @@ int lake_parquet_reader_read_row_group_into(struct lake_parquet_reader *r,
             if (lf->top != top)
                 continue;
             cols[0] = &b->columns[j];
+            if (lf->depth == 1 && rows > 0 && rows <= ((int64_t)16 << 20)) {
+                /* flat column: one allocation for the whole row group */
+                const struct pq_chunk *cc = &r->meta.rgs[rg].chunks[li];
+                lake_column_reserve(cols[0], (size_t)rows);
+                if (cols[0]->type == LAKE_TYPE_STRING ||
+                    cols[0]->type == LAKE_TYPE_BINARY) {
+                    int64_t un = cc->total_uncompressed;
+                    if (un > 0 && (uint64_t)un <= LAKE_PARQUET_MAX_PAGE)
+                        lake_column_reserve_data(cols[0], (size_t)un);
+                }
+            }
             for (k = 1; k < lf->depth; k++)
                 cols[k] = &cols[k - 1]->children[lf->nodes[k].child_index];
             rc = read_chunk(r, rg, li, cols);

@@ -1280,7 +1280,9 @@ int lake_parquet_writer_write(struct lake_parquet_writer *w,
         }
         w->rg_rows += (int64_t)(b - a);
         a = b;
-        if (buffered_bytes(w) >= w->opts.row_group_bytes) {
+        if (buffered_bytes(w) >= w->opts.row_group_bytes ||
+            (w->opts.row_group_rows &&
+             (size_t)w->rg_rows >= w->opts.row_group_rows)) {
             rc = flush_row_group(w);
             if (rc) {
                 w->err = rc;

@@ -35,13 +35,15 @@ struct lake_parquet_write_opts {
     size_t dictionary_bytes; /* fall back to PLAIN past this dict size */
     const char *created_by;  /* NULL = "jobctl version 0.1.0" */
     bool write_field_ids;    /* write lake_field.field_id when >= 0 */
+    size_t row_group_rows;   /* also cut a row group after this many rows
+                                (rounded up to 8192); 0 = no row limit */
 };
 
 #define LAKE_PARQUET_CREATED_BY "jobctl version 0.1.0"
 
 #define LAKE_PARQUET_WRITE_OPTS_INIT                                           \
     {LAKE_CODEC_ZSTD, 0, true, (size_t)128 << 20, (size_t)1 << 20,             \
-     (size_t)1 << 20, NULL, true}
+     (size_t)1 << 20, NULL, true, (size_t)1 << 17}
 
 /*
  * A typed scalar for statistics. Integer-like types (BOOLEAN..LONG, DATE,
