@@ -67,7 +67,7 @@ int ingest_run(struct ingest_state *st, rd_kafka_t *rk)
     rd_kafka_queue_t *q;
     rd_kafka_message_t **msgs;
     rd_kafka_resp_err_t err;
-    double batch_start, run_start = task_mono();
+    double batch_start, run_start = task_mono(), t_wait = 0;
     size_t i;
     int rc = 0, nassigned = 0;
 
@@ -98,6 +98,10 @@ int ingest_run(struct ingest_state *st, rd_kafka_t *rk)
             pt->bronze_next = pt->quar_next = lo;
             pt->reset = 1;
         }
+        log_debug("partition %d: bronze_next=%lld quarantine_next=%lld "
+                  "low=%lld high=%lld", (int)pt->id,
+                  (long long)pt->bronze_next, (long long)pt->quar_next,
+                  (long long)lo, (long long)hi);
         if (!st->opts.continuous) {
             pt->high = hi;
             if (pt->start < lo) {
@@ -134,7 +138,9 @@ int ingest_run(struct ingest_state *st, rd_kafka_t *rk)
 
         if (!st->opts.continuous && all_done(st))
             break;
+        t_wait -= task_mono();
         n = rd_kafka_consume_batch_queue(q, timeout, msgs, CONSUME_BATCH);
+        t_wait += task_mono();
         if (n < 0) {
             rc = jc_err_set(JC_EIO, "consume failed: %s",
                             rd_kafka_err2str(rd_kafka_last_error()));
@@ -171,12 +177,25 @@ int ingest_run(struct ingest_state *st, rd_kafka_t *rk)
             if (!st->opts.continuous && pt->consumed >= pt->high)
                 mark_done(st, rk, pt);
             rd_kafka_message_destroy(m);
+            if (st->batch_rows >= st->opts.batch_size) {
+                rc = ingest_commit(st, 0);
+                if (rc)
+                    break;
+                st->ingest_time = task_now_us();
+                batch_start = task_mono();
+                if (st->opts.max_batches > 0 &&
+                    st->n_batches >= st->opts.max_batches) {
+                    stop_requested = 1;
+                    break;
+                }
+            }
         }
-        if (rc)
+        for (k++; k < n; k++) /* messages left after an error or a stop */
+            rd_kafka_message_destroy(msgs[k]);
+        if (rc || stop_requested)
             break;
-        if (st->batch_rows >= st->opts.batch_size ||
-            (st->opts.continuous && pending_offsets(st) &&
-             (task_mono() - batch_start) * 1000 >= (double)st->opts.linger_ms)) {
+        if (st->opts.continuous && pending_offsets(st) &&
+            (task_mono() - batch_start) * 1000 >= (double)st->opts.linger_ms) {
             rc = ingest_commit(st, 0);
             if (rc)
                 break;
@@ -193,6 +212,8 @@ int ingest_run(struct ingest_state *st, rd_kafka_t *rk)
     }
     if (!rc)
         rc = ingest_commit(st, 1);
+    log_debug("consume wait seconds=%.3f total=%.3f", t_wait,
+              task_mono() - run_start);
     free(msgs);
     rd_kafka_queue_destroy(q);
     rd_kafka_assign(rk, NULL);

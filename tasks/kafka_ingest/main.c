@@ -104,8 +104,8 @@ static int topic_partitions(rd_kafka_t *rk, const char *topic,
     rd_kafka_resp_err_t err;
     int i, tries;
 
-    for (tries = 0; tries < 5; tries++) {
-        err = rd_kafka_metadata(rk, 0, rkt, &md, 10000);
+    for (tries = 0; tries < 3; tries++) {
+        err = rd_kafka_metadata(rk, 0, rkt, &md, 5000);
         if (!err && md->topic_cnt == 1 && !md->topics[0].err &&
             md->topics[0].partition_cnt > 0)
             break;
@@ -141,7 +141,7 @@ int main(int argc, char **argv)
     ju_log_init_from_env();
     st = ju_xcalloc(1, sizeof(*st));
     if (task_check_args(argc, argv, known_opts) ||
-        task_param_long(argc, argv, "batch-size", 200000, 1, 100000000L,
+        task_param_long(argc, argv, "batch-size", 500000, 1, 100000000L,
                         &st->opts.batch_size) ||
         task_param_long(argc, argv, "linger-ms", 1000, 0, 3600000L,
                         &st->opts.linger_ms) ||

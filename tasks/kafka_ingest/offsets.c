@@ -251,6 +251,8 @@ static int commit_quarantine(struct ingest_state *st, int final)
 
 int ingest_commit(struct ingest_state *st, int final)
 {
+    double t0 = task_mono();
+    int64_t rows = st->batch_rows;
     int rc;
 
     rc = commit_bronze(st);
@@ -271,5 +273,7 @@ int ingest_commit(struct ingest_state *st, int final)
     }
     st->n_batches++;
     ingest_batch_reset(st);
+    log_debug("micro-batch %lld committed rows=%lld seconds=%.3f",
+              (long long)st->n_batches, (long long)rows, task_mono() - t0);
     return 0;
 }

@@ -45,15 +45,17 @@ with Broker(home, partitions=4):
                          text=True)
     deadline = time.time() + 60
     while not os.path.exists(hold + ".waiting") and time.time() < deadline:
-        check(a.poll() is None, "writer A exited early: %s" %
-              (a.communicate(),))
+        if a.poll() is not None:
+            check(False, "writer A exited early: %s" % (a.communicate(),))
         time.sleep(0.05)
     check(os.path.exists(hold + ".waiting"), "writer A never reached commit")
-    ingest(home, "--available-now")  # writer B
+    t_b = time.time()
+    b_out = ingest(home, "--available-now")  # writer B
+    print("writer B (%.1fs): %s" % (time.time() - t_b, b_out.stdout.strip()))
     open(hold, "w").close()
     out, err = a.communicate(timeout=60)
     check(a.returncode == 0, "writer A exit %d: %s" % (a.returncode, err))
     check("already committed" in err, "writer A did not report the "
-          "rejected replay:\n" + err)
+          "rejected replay:\n" + out + err)
     check_bronze(home, manifest + more)
 print("1 passed, 0 failed")

@@ -9,14 +9,15 @@ home = tmp_home("secret")
 conf = os.path.join(home, "kafka.properties")
 with open(conf, "w") as f:
     f.write("# extra librdkafka properties\nclient.id = jobctl-test\n"
-            "socket.timeout.ms=3000\n")
+            "socket.timeout.ms=3000\nmessage.timeout.ms=3000\n")
 env = {"KAFKA_BOOTSTRAP": "127.0.0.1:1", "KAFKA_API_KEY": "KEY123",
        "KAFKA_API_SECRET": SECRET, "KAFKA_CONFIG": conf,
        "JOBCTL_LOG_LEVEL": "debug"}
 p = run([os.path.join(BIN, "jobctl-bronze-ingest"), "--print-config"], home,
         env, check_rc=0)
 cfg = dict(line.split("=", 1) for line in p.stdout.splitlines() if "=" in line)
-check(cfg.get("security.protocol") == "SASL_SSL", "protocol: %s" % cfg)
+check(cfg.get("security.protocol", "").upper() == "SASL_SSL",
+      "protocol: %s" % cfg.get("security.protocol"))
 check(cfg.get("sasl.mechanisms") == "PLAIN", "mechanism: %s" % cfg)
 check(cfg.get("sasl.username") == "KEY123", "username")
 check(cfg.get("client.id") == "jobctl-test", "KAFKA_CONFIG not applied")
