@@ -599,8 +599,13 @@ static int64_t get_int(struct bctx *c, json_t *obj, const char *key,
         return def;
     if (json_is_integer(v))
         return (int64_t)json_integer_value(v);
-    if (json_is_real(v) && json_real_value(v) == (double)(int64_t)json_real_value(v))
-        return (int64_t)json_real_value(v);
+    if (json_is_real(v)) {
+        double d = json_real_value(v);
+
+        /* 5.0 is accepted as 5; the range check keeps the cast defined */
+        if (d > -9.2e18 && d < 9.2e18 && d == (double)(int64_t)d)
+            return (int64_t)d;
+    }
     note(c, v, "'%s' must be an integer", key);
     return def;
 }

@@ -111,6 +111,23 @@ static void check_task(const struct jc_job *job, const struct jc_task *t,
                      "task '%s': spark_python_task needs 'python_file'",
                      t->task_key);
     }
+    if (t->type == JC_TASK_FOR_EACH) {
+        v = json_object_get(t->raw, "for_each_task");
+        if (!t->for_each_inputs) {
+            loc_of(job, v ? v : t->raw, &loc);
+            jc_diags_add(diags, &loc, "task '%s': for_each_task needs 'inputs'",
+                         t->task_key);
+        }
+        if (t->for_each_concurrency < 1 || t->for_each_concurrency > 100) {
+            json_t *c = json_object_get(v, "concurrency");
+
+            loc_of(job, c ? c : t->raw, &loc);
+            jc_diags_add(diags, &loc,
+                         "task '%s': for_each_task concurrency must be "
+                         "between 1 and 100",
+                         t->task_key);
+        }
+    }
     if (t->type == JC_TASK_CONDITION) {
         static const char *const ops[] = {
             "EQUAL_TO",  "NOT_EQUAL", "GREATER_THAN", "GREATER_THAN_OR_EQUAL",
@@ -478,6 +495,15 @@ int jc_spec_validate(const struct jc_job *job, struct jc_diags *diags)
                          "job parameter name '%s' may only use "
                          "[A-Za-z0-9_.-]",
                          job->params[i].name);
+        }
+    }
+    {
+        json_t *tags = json_object_get(job->settings, "tags");
+
+        if (json_is_object(tags) && json_object_size(tags) > 25) {
+            loc_of(job, tags, &loc);
+            jc_diags_add(diags, &loc, "job has %zu tags; at most 25 allowed",
+                         json_object_size(tags));
         }
     }
     check_schedule(job, diags);
