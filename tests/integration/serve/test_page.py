@@ -2,7 +2,8 @@
 with JOBCTL_TOKEN set. Logging in with /?token=T sets the session cookie;
 the rendered DOM lists the job and its run, and the run view draws the
 task DAG (nodes + edges), the attempt timeline, the log tail and task
-values. Screenshots are kept in <build>/test-artifacts/. Without the
+values, and the Tables tab lists a Delta table with its row count and the
+anomaly score histogram. Screenshots are kept in <build>/test-artifacts/. Without the
 token the page shows the login form and no job data."""
 import os
 import shutil
@@ -11,7 +12,7 @@ import sys
 from html.parser import HTMLParser
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from serve_common import Daemon, check, main  # noqa: E402
+from serve_common import JOBCTL, Daemon, check, main  # noqa: E402
 
 TOKEN = "page-token-123"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -129,6 +130,25 @@ def run():
                  screenshot=os.path.join(ARTIFACTS, "serve-page-overview.png"))
         check(os.path.getsize(os.path.join(ARTIFACTS, "serve-page-run.png")) > 1000,
               "screenshot written")
+        # lake tables + anomaly score histogram (table written by jobctl)
+        rows = os.path.join(d.tmp, "gold.jsonl")
+        with open(rows, "w") as f:
+            for i in range(200):
+                f.write('{"event_id": "e%d", "anomaly_score": %f, '
+                        '"anomaly_flag": 1}\n' % (i, -0.6 + (i % 20) * 0.01))
+        p = subprocess.run([JOBCTL, "table", "import", "gold_anomaly_predictions", "--from", rows,
+            "--schema", "event_id:string,anomaly_score:double,anomaly_flag:int"],
+            env=dict(os.environ, JOBCTL_HOME=d.home), capture_output=True,
+            text=True, timeout=60)
+        check(p.returncode == 0, "table import: %s" % p.stderr)
+        dom = chromium(d, d.base + "/?token=" + TOKEN + "#/tables", profile)
+        check(dom.find("section", class_="table-card",
+                       data_table="gold_anomaly_predictions"), "table listed")
+        check("200 rows" in dom.alltext(), "row count shown")
+        check(len(dom.find("rect", class_="score-bin")) == 20,
+              "anomaly score histogram drawn")
+        chromium(d, d.base + "/?token=" + TOKEN + "#/tables", profile,
+                 screenshot=os.path.join(ARTIFACTS, "serve-page-tables.png"))
         check(TOKEN not in d.read_log(), "token not logged")
     finally:
         d.stop()
