@@ -175,9 +175,14 @@ struct jc_spec_load_opts {
 #define JC_SPEC_LOAD_OPTS_INIT {NULL, NULL, 0, NULL}
 
 /*
- * Load a job file (format auto-detected). On syntax errors returns
- * JC_EPARSE with diagnostics carrying file:line:col. On success *out is
- * owned by the caller (jc_job_free). Does not validate semantics.
+ * Load a job file (format auto-detected: get-job response, JobSettings /
+ * jobs/create body, runs/submit body, jobs/list response, bundle YAML or
+ * JSON; *.yml / *.yaml or text not starting with '{' is YAML). On syntax
+ * errors returns JC_EPARSE with diagnostics carrying file:line:col. On
+ * success *out is owned by the caller (jc_job_free). Does not validate
+ * semantics: wrongly typed fields (e.g. an invalid run_if, which then
+ * reads as ALL_SUCCESS) are only reported by jc_spec_validate(), so call
+ * it before running a job.
  */
 int jc_spec_load_file(struct jc_job **out, const char *path,
                       const struct jc_spec_load_opts *opts,
