@@ -34,7 +34,7 @@ static int usage(void)
 {
     fprintf(stderr,
             "usage: jobctl table list [--json]\n"
-            "       jobctl table describe T [--version N] [--json]\n"
+            "       jobctl table describe T [--version N|--timestamp TS] [--json]\n"
             "       jobctl table show T [--version N|--timestamp TS] "
             "[--limit N] [--format table|jsonl|csv]\n"
             "       jobctl table history T [--limit N] [--json]\n"
@@ -333,10 +333,13 @@ static int open_table_args(const char *arg, int64_t version, int64_t ts_ms,
     return rc;
 }
 
+static int parse_ts_arg(const char *s, int64_t *ms);
+
 static int do_describe(int argc, char **argv)
 {
     const char *name = NULL;
-    int64_t version = -1;
+    int64_t version = -1, ts = 0;
+    int have_ts = 0;
     int json = 0;
     struct lake_table *t = NULL;
     const struct lake_snapshot *s;
@@ -349,6 +352,10 @@ static int do_describe(int argc, char **argv)
         else if (!strcmp(argv[i], "--version") && i + 1 < argc) {
             if (parse_i64(argv[++i], &version) < 0 || version < 0)
                 return usage();
+        } else if (!strcmp(argv[i], "--timestamp") && i + 1 < argc) {
+            if (parse_ts_arg(argv[++i], &ts) < 0)
+                return usage();
+            have_ts = 1;
         } else if (!name && argv[i][0] != '-')
             name = argv[i];
         else
@@ -356,7 +363,7 @@ static int do_describe(int argc, char **argv)
     }
     if (!name)
         return usage();
-    if (open_table_args(name, version, 0, 0, &t))
+    if (open_table_args(name, version, ts, have_ts, &t))
         return fail("describe");
     s = lake_table_snapshot(t);
     if (json) {
@@ -368,16 +375,16 @@ static int do_describe(int argc, char **argv)
         json_decref(o);
     } else {
         int64_t rows = 0, bytes = 0;
-        char ts[48];
+        char when[48];
 
         for (k = 0; k < s->nfiles; k++) {
             bytes += s->files[k].size;
             if (s->files[k].num_records > 0)
                 rows += s->files[k].num_records;
         }
-        iso_ms(ts, sizeof(ts), s->timestamp_ms);
+        iso_ms(when, sizeof(when), s->timestamp_ms);
         printf("table:      %s\n", lake_table_path(t));
-        printf("version:    %lld (%s)\n", (long long)s->version, ts);
+        printf("version:    %lld (%s)\n", (long long)s->version, when);
         printf("protocol:   reader %d, writer %d\n", s->min_reader_version,
                s->min_writer_version);
         printf("id:         %s\n", s->metadata_id);
