@@ -6,7 +6,10 @@
  */
 #include "jobctl/store.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,6 +89,72 @@ bool jc_store_owner_alive(int pid, int64_t start, const char *bid)
     return true;
 }
 
+/* Does NUL-separated env block contain exactly "entry"? */
+static bool env_has(const char *env, size_t n, const char *entry)
+{
+    size_t len = strlen(entry), i = 0;
+
+    while (i < n) {
+        size_t l = strnlen(env + i, n - i);
+        if (l == len && !memcmp(env + i, entry, len))
+            return true;
+        i += l + 1;
+    }
+    return false;
+}
+
+/*
+ * Kill every process whose environment says it belongs to run_id in this
+ * home (tasks and their children inherit JOBCTL_RUN_ID/JOBCTL_HOME), so
+ * processes started just before the owner died, whose pid never reached
+ * the database, and ones that left their process group go too.
+ */
+static void kill_run_processes(const char *home, int64_t run_id)
+{
+    char want_run[64], *want_home, abs[4096];
+    DIR *d = opendir("/proc");
+    struct dirent *de;
+    char *buf;
+
+    if (!d)
+        return;
+    if (!realpath(home, abs))
+        snprintf(abs, sizeof(abs), "%s", home);
+    snprintf(want_run, sizeof(want_run), "JOBCTL_RUN_ID=%lld",
+             (long long)run_id);
+    want_home = ju_xasprintf("JOBCTL_HOME=%s", abs);
+    buf = ju_xmalloc(256 * 1024);
+    while ((de = readdir(d))) {
+        char path[64];
+        long pid;
+        char *end;
+        int fd;
+        ssize_t n;
+
+        pid = strtol(de->d_name, &end, 10);
+        if (*end || pid <= 1 || pid == (long)getpid())
+            continue;
+        snprintf(path, sizeof(path), "/proc/%ld/environ", pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        n = read(fd, buf, 256 * 1024);
+        close(fd);
+        if (n <= 0)
+            continue;
+        if (env_has(buf, (size_t)n, want_run) &&
+            env_has(buf, (size_t)n, want_home)) {
+            pid_t pg = getpgid((pid_t)pid);
+            if (pg > 1 && pg != getpgrp())
+                kill(-pg, SIGKILL);
+            kill((pid_t)pid, SIGKILL);
+        }
+    }
+    closedir(d);
+    free(buf);
+    free(want_home);
+}
+
 static int settle_run(struct jc_store *s, const struct jc_run_row *run)
 {
     struct jc_task_run_row *trs;
@@ -96,6 +165,7 @@ static int settle_run(struct jc_store *s, const struct jc_run_row *run)
 
     if ((rc = jc_store_task_run_list(s, run->run_id, &trs, &ntr)))
         return rc;
+    kill_run_processes(jc_store_home_dir(s), run->run_id);
     if ((rc = jc_store_begin(s))) {
         jc_task_run_rows_free(trs, ntr);
         return rc;

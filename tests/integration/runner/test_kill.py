@@ -1,6 +1,9 @@
 """kill -9 of `jobctl run` mid-run: the next jobctl that opens the store
 settles the run (not RUNNING any more, tasks FAILED "orphaned") and the
-orphaned task processes, grandchildren included, are gone."""
+orphaned task processes, grandchildren included, are gone. A second case
+kills jobctl right after the spawn, before the attempt rows are
+committed: the processes are still found (by JOBCTL_RUN_ID in their
+environment) and killed."""
 import json
 import os
 import signal
@@ -36,6 +39,9 @@ def main():
             return r and r[0]["state"]["life_cycle_state"] == "RUNNING" and r
         runs = wait_for(running, what="run RUNNING in the store")
         run_id = runs[0]["run_id"]
+        # Attempt rows are committed in batches (every 50 ms).
+        wait_for(lambda: len(e.show(run_id).get("tasks", [])) >= 2,
+                 what="attempt rows in the store")
         p.send_signal(signal.SIGKILL)
         p.wait(timeout=30)
         pids = read_pids(pidfile)
@@ -58,6 +64,20 @@ def main():
         a = [t for t in shown["tasks"] if t["task_key"] == "a"][0]
         check(a["state"]["result_state"] == "FAILED" and
               "orphaned" in a["state"]["state_message"], "task a orphaned")
+        # Kill right after the spawn (rows possibly not committed yet).
+        os.unlink(pidfile)
+        p = e.popen("run", path, "--workspace", e.ws, "--parallel", "2")
+        wait_for(lambda: len(read_pids(pidfile)) == 6, what="tasks started")
+        p.send_signal(signal.SIGKILL)
+        p.wait(timeout=30)
+        e.jobctl("runs", check=0)
+        pids = read_pids(pidfile)
+        left = wait_gone(pids)
+        if left:
+            kill_all(left)
+            fail("fast kill: processes still alive: %r" % left)
+        r = json.loads(e.jobctl("runs", "--json", check=0).stdout)["runs"][0]
+        check(r["state"]["life_cycle_state"] == "TERMINATED", "fast kill settled")
         # A new run in the same home works and gets a new run id.
         e.script("forker", "#!/bin/sh\nexit 0\n")
         run2, _ = e.run(path, want_exit=0)
