@@ -2,7 +2,8 @@
  * delta_vacuum.c: VACUUM: delete files under the table directory that the
  * current snapshot does not reference (active adds, tombstones still inside
  * the retention window) and that are older than the retention period.
- * Never touches _delta_log or other hidden paths; removes empty dirs.
+ * Skips hidden paths (only stale temp files of crashed commits are removed
+ * from _delta_log); removes empty directories.
  */
 #include "delta_int.h"
 
@@ -100,6 +101,38 @@ static int walk(struct vac *v, const char *root, const char *rel)
     return rc;
 }
 
+/* Temp files of crashed commits/checkpoints in _delta_log
+ * (".<name>.<uuid>.tmp", never read) past the retention cutoff. */
+static int clean_log_temps(struct lake_table *t, struct vac *v)
+{
+    DIR *d = opendir(t->log_dir);
+    struct dirent *e;
+
+    if (!d)
+        return 0;
+    while ((e = readdir(d)) != NULL) {
+        size_t n = strlen(e->d_name);
+        char *full;
+        struct stat st;
+
+        if (e->d_name[0] != '.' || n < 5 || strcmp(e->d_name + n - 4, ".tmp"))
+            continue;
+        full = ju_xasprintf("%s/%s", t->log_dir, e->d_name);
+        if (lstat(full, &st) == 0 && S_ISREG(st.st_mode) &&
+            (int64_t)st.st_mtim.tv_sec * 1000 < v->cutoff_ms) {
+            if (v->dry_run || unlink(full) == 0) {
+                JU_ALLOC_GROW(v->res->files, v->res->nfiles + 1, v->alloc);
+                v->res->files[v->res->nfiles++] =
+                    ju_xasprintf("_delta_log/%s", e->d_name);
+                v->res->bytes += (int64_t)st.st_size;
+            }
+        }
+        free(full);
+    }
+    closedir(d);
+    return 0;
+}
+
 /* "interval 1 week", "interval 168 hours", ... -> hours; <0 if bad */
 static double parse_interval(const char *s)
 {
@@ -177,6 +210,8 @@ int lake_table_vacuum(struct lake_table *t, double retain_hours, int dry_run,
     }
     qsort(v.keep, v.nkeep, sizeof(char *), cmp_str);
     rc = walk(&v, t->path, "");
+    if (rc == 0)
+        rc = clean_log_temps(t, &v);
     for (i = 0; i < v.nkeep; i++)
         free(v.keep[i]);
     free(v.keep);

@@ -58,6 +58,18 @@ def main():
         out = jobctl("table", "optimize", "t", env=home.env).stdout
         check("nothing to optimize" in out, out)
         jobctl("table", "check", "t", env=home.env)
+        # a crashed commit's temp file is cleaned by VACUUM; commits are not
+        stale = os.path.join(log, ".%020d.json.dead.tmp" % 99)
+        with open(stale, "w") as f:
+            f.write("partial")
+        os.utime(stale, (base, base))
+        out = jobctl("table", "vacuum", "t", "--retain-hours", "1", "--force",
+                     env=home.env).stdout
+        check(not os.path.exists(stale), "stale temp commit kept: %s" % out)
+        check(len(os.listdir(log)) >= after["version"] + 1, "log files lost")
+        check(json.loads(jobctl("table", "describe", "t", "--json",
+                                env=home.env).stdout)["version"] ==
+              after["version"], "vacuum changed the version")
         victim = os.path.join(after["path"],
                               urllib.parse.unquote(after["files"][0]["path"]))
         os.unlink(victim)
