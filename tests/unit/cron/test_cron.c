@@ -3,6 +3,7 @@
  * jobs-api.md section 8.2, including DST gaps (skipped) and overlaps
  * (fired once, at the earlier instant), and the TZif reader.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -251,6 +252,56 @@ static void test_cron_tz_unknown_and_offsets(void **state)
     assert_int_equal(jc_tz_offset_at(tz, iso(2026, 7, 15, 0, 0, 0)), 36000);
 }
 
+static void test_cron_southern_gap_and_half_hour_dst(void **state)
+{
+    /* Sydney springs forward 2026-10-04 02:00 -> 03:00: 02:30 is skipped */
+    static const char *const w[] = {"2026-10-03T02:30:00+10:00",
+                                    "2026-10-05T02:30:00+11:00"};
+    /* Lord Howe Island moves by 30 minutes: 02:00-02:30 does not exist */
+    static const char *const lh[] = {"2026-10-03T02:15:00+10:30",
+                                     "2026-10-05T02:15:00+11:00"};
+
+    (void)state;
+    expect("0 30 2 * * ?", "Australia/Sydney", iso(2026, 10, 2, 12, 0, 0), w,
+           2);
+    expect("0 15 2 * * ?", "Australia/Lord_Howe", iso(2026, 10, 2, 12, 0, 0),
+           lh, 2);
+}
+
+static void *load_zones(void *arg)
+{
+    static const char *const zones[] = {"Europe/Paris", "Asia/Kolkata",
+                                        "America/Chicago", "UTC"};
+    const struct jc_tz *tz;
+    int i, bad = 0;
+
+    (void)arg;
+    for (i = 0; i < 200; i++)
+        if (jc_tz_load(&tz, zones[i % 4]) < 0)
+            bad++;
+    return bad ? (void *)1 : NULL;
+}
+
+static void test_cron_tz_cache_is_thread_safe(void **state)
+{
+    pthread_t th[4];
+    void *ret;
+    int i;
+    const struct jc_tz *a, *b;
+
+    (void)state;
+    for (i = 0; i < 4; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, load_zones, NULL), 0);
+    for (i = 0; i < 4; i++) {
+        assert_int_equal(pthread_join(th[i], &ret), 0);
+        assert_null(ret);
+    }
+    assert_int_equal(jc_tz_load(&a, "Asia/Kolkata"), 0);
+    assert_int_equal(jc_tz_load(&b, "Asia/Kolkata"), 0);
+    assert_ptr_equal(a, b);
+    assert_int_equal(jc_tz_offset_at(a, iso(2026, 6, 1, 0, 0, 0)), 19800);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -264,6 +315,8 @@ int main(void)
         cmocka_unit_test(test_cron_steps_and_ranges),
         cmocka_unit_test(test_cron_parse_errors_name_field_and_column),
         cmocka_unit_test(test_cron_tz_unknown_and_offsets),
+        cmocka_unit_test(test_cron_southern_gap_and_half_hour_dst),
+        cmocka_unit_test(test_cron_tz_cache_is_thread_safe),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -449,6 +449,32 @@ static void test_spec_bundle_include_glob(void **state)
     free(dir);
 }
 
+static void test_spec_from_settings_api_body(void **state)
+{
+    json_error_t e;
+    json_t *s = json_loads("{\"name\": \"api\", \"tasks\": [{\"task_key\":"
+                           " \"a\", \"run_if\": \"NOPE\", \"command_task\":"
+                           " {\"command\": [\"true\"]}}]}",
+                           0, &e);
+    struct jc_diags d = JC_DIAGS_INIT;
+    struct jc_job *job = NULL;
+
+    (void)state;
+    assert_non_null(s);
+    assert_int_equal(jc_spec_from_settings(&job, s, &d), 0);
+    json_decref(s); /* the job keeps its own reference */
+    assert_string_equal(job->name, "api");
+    assert_int_equal(job->ntasks, 1);
+    assert_int_equal(jc_spec_validate(job, &d), JC_EINVAL);
+    /* no file: the message has no location prefix */
+    assert_true(strncmp(d.items[0].msg, "task 'a': invalid run_if 'NOPE'",
+                        31) == 0);
+    jc_job_free(job);
+    jc_diags_release(&d);
+    assert_int_equal(jc_spec_from_settings(&job, NULL, &d), JC_EINVAL);
+    jc_diags_release(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -462,6 +488,7 @@ int main(void)
         cmocka_unit_test(test_spec_yaml_typing_anchors_merge),
         cmocka_unit_test(test_spec_yaml_errors_point_at_line_col),
         cmocka_unit_test(test_spec_bundle_include_glob),
+        cmocka_unit_test(test_spec_from_settings_api_body),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
