@@ -220,11 +220,12 @@ void jc_cli_print_run(struct jc_store *s, int64_t run_id, FILE *out)
                 "STATE", "RESULT", "DURATION", "MESSAGE");
         for (i = 0; i < n; i++) {
             int64_t te = t[i].end_ms ? t[i].end_ms : jc_now_ms();
-            fprintf(out, "  %-28s %-7d %-10s %-18s %9s  %s\n", t[i].task_key,
+            const char *m = t[i].state_message ? t[i].state_message : "";
+            fprintf(out, "  %-28s %-7d %-10s %-18s %9s%s%s\n", t[i].task_key,
                     t[i].attempt_number, t[i].life_cycle_state,
                     t[i].result_state ? t[i].result_state : "-",
                     jc_cli_dur(te - t[i].start_ms, d, sizeof(d)),
-                    t[i].state_message ? t[i].state_message : "");
+                    *m ? "  " : "", m);
         }
         jc_task_run_rows_free(t, n);
     }
