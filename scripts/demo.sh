@@ -7,7 +7,8 @@
 set -eu
 cd "$(dirname "$0")/.."
 export JOBCTL_HOME="${JOBCTL_HOME:-$PWD/.jobctl}"
-BIN=./build/bin
+BUILD="${BUILD:-build}"
+BIN="./$BUILD/bin"
 COUNT="${DEMO_EVENTS:-20000}"
 mkdir -p "$JOBCTL_HOME"
 
@@ -43,8 +44,18 @@ echo "== 2. produce $COUNT events"
 
 echo
 echo "== 3. run the job: $JOB"
+WS=""
+if [ "$BUILD" != build ]; then
+    # jobs/workspace links into ./build/bin; mirror it for another build dir.
+    WS="$JOBCTL_HOME/workspace-$BUILD"
+    rm -rf "$WS"; mkdir -p "$WS"
+    for f in jobs/workspace/*; do
+        [ -L "$f" ] || continue
+        ln -s "$PWD/$BIN/$(basename "$(readlink "$f")")" "$WS/$(basename "$f")"
+    done
+fi
 status=0
-"$BIN/jobctl" run "$JOB" || status=$?
+"$BIN/jobctl" run "$JOB" ${WS:+--workspace "$WS"} || status=$?
 
 echo
 echo "== 4. tables (JOBCTL_HOME/lake)"
@@ -60,12 +71,12 @@ echo "== 5. monitor result"
 "$BIN/jobctl" sql "SELECT run_time, late_events, total_events, freshness_seconds, healthy FROM monitor_logs ORDER BY run_time DESC LIMIT 1" 2>/dev/null \
     || echo "  (see the monitor task's log: jobctl logs <run_id> monitor_silver_events)"
 
-# == 6. gold: top anomalies (filled in when the gold train/score tasks are
+# == 6. gold: top anomalies (lowest decision_function score first) (filled in when the gold train/score tasks are
 # part of jobs/full_streaming_pipeline.json).
 if [ -d "$JOBCTL_HOME/lake/gold_events_scored/_delta_log" ]; then
     echo
     echo "== 6. top 20 anomalies"
-    "$BIN/jobctl" sql "SELECT event_id, event_type, timestamp, value, anomaly_score FROM gold_events_scored ORDER BY anomaly_score DESC LIMIT 20" 2>/dev/null || true
+    "$BIN/jobctl" sql "SELECT event_id, event_type, timestamp, value, anomaly_score FROM gold_events_scored ORDER BY anomaly_score ASC LIMIT 20" 2>/dev/null || true
 fi
 
 cat <<EOT

@@ -288,6 +288,8 @@ int main(int argc, char **argv)
             } else {
                 kind = "duplicate_later";
                 e->ts_ms += rng_range(1, 60) * 1000;
+                if (e->ts_ms > now_ms)
+                    e->ts_ms = now_ms; /* re-sent now, never in the future */
             }
             event_json(&b, e);
             keylen = (size_t)snprintf(key, sizeof(key), "%ld", e->id);
