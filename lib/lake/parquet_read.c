@@ -553,7 +553,7 @@ static int decode_plain(struct lake_parquet_reader *r, const struct pq_leaf *lf,
         int64_t *off;
         int64_t dpos;
         col_reserve(c, n);
-        lake_column_reserve_data(c, len > 4 * n ? len - 4 * n : 0);
+        lake_column_reserve_data(c, len); /* bytes <= page length */
         off = c->offsets + c->length;
         dpos = (int64_t)c->data_len;
         for (i = 0; i < n; i++) {
