@@ -28,13 +28,23 @@ char *lake_table_resolve(const char *name_or_path)
     struct stat st;
     char *root;
     char *p;
+    char *lp;
 
-    if (strchr(name_or_path, '/') ||
-        (stat(name_or_path, &st) == 0 && S_ISDIR(st.st_mode)))
+    if (strchr(name_or_path, '/'))
         return ju_xstrdup(name_or_path);
+    /* a bare name: the lake table of that name wins over a directory of
+     * the same name in the working directory */
     root = lake_root_dir();
     p = ju_xasprintf("%s/%s", root, name_or_path);
     free(root);
+    lp = ju_xasprintf("%s/_delta_log", p);
+    if (stat(lp, &st) != 0 &&
+        stat(name_or_path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        free(lp);
+        free(p);
+        return ju_xstrdup(name_or_path);
+    }
+    free(lp);
     return p;
 }
 

@@ -85,9 +85,10 @@ struct lake_snapshot {
 
 struct lake_table; /* opaque: path + the snapshot it was opened at */
 
-/* Resolve a table argument: a path containing '/' or an existing
- * directory is used as is; otherwise a name under the lake root
- * ($JOBCTL_HOME/lake, JOBCTL_HOME default "./.jobctl"). Caller frees. */
+/* Resolve a table argument: a path containing '/' is used as is; a bare
+ * name is the table of that name under the lake root ($JOBCTL_HOME/lake,
+ * JOBCTL_HOME default "./.jobctl"), unless no such table exists and a
+ * directory of that name exists in the working directory. Caller frees. */
 char *lake_table_resolve(const char *name_or_path);
 /* The lake root directory ($JOBCTL_HOME/lake). Caller frees. */
 char *lake_root_dir(void);
