@@ -382,22 +382,22 @@ static void runs_list(struct api_ctx *c)
         api_query_bool(c, "active_only", &active) < 0 ||
         api_query_bool(c, "completed_only", &completed) < 0 ||
         api_query_bool(c, "expand_tasks", &expand) < 0)
-        return;
+        goto out;
     if (limit < 1 || limit > 25) {
         api_error(c->resp, 400, "INVALID_PARAMETER_VALUE",
                   "Invalid limit %lld - it has to be between 1 and 25.",
                   (long long)limit);
-        return;
+        goto out;
     }
     if (active && completed) {
         api_error(c->resp, 400, "INVALID_PARAMETER_VALUE",
                   "active_only and completed_only are mutually exclusive");
-        return;
+        goto out;
     }
     if (offset < 0 || offset > 10000) {
         api_error(c->resp, 400, "INVALID_PARAMETER_VALUE",
                   "The supplied offset %lld is invalid.", (long long)offset);
-        return;
+        goto out;
     }
     run_type = jc_http_query_get(c->req, "run_type");
     if (run_type && strcmp(run_type, "JOB_RUN") &&

@@ -13,7 +13,10 @@ from serve_common import JOBCTL, Daemon, check, main, wait_for  # noqa: E402
 
 
 def cli(d, *args, url=None, timeout=120):
-    env = dict(os.environ, JOBCTL_URL=url or d.base, JOBCTL_HOME=d.home)
+    # a different home than the daemon's: only runs that went through the
+    # daemon's API show up in it
+    env = dict(os.environ, JOBCTL_URL=url or d.base,
+               JOBCTL_HOME=os.path.join(d.tmp, "cli-home"))
     env.pop("JOBCTL_NO_DAEMON", None)
     if d.token:
         env["JOBCTL_TOKEN"] = d.token
