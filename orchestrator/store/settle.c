@@ -41,8 +41,8 @@ static int64_t proc_start_time(int pid)
     if (!p)
         return -1;
     p++;
-    /* After ")" comes field 3 (state); starttime is field 22. */
-    for (field = 2; field < 22 && p; field++) {
+    /* p is at the blank before field 3 (state); starttime is field 22. */
+    for (field = 3; field < 22 && p; field++) {
         p = strchr(p + 1, ' ');
     }
     if (!p)

@@ -64,6 +64,15 @@ bool jc_life_cycle_terminal(const char *life)
 
 /* ---- runs ---- */
 
+/*
+ * Job runs and task runs share one id space, like Databricks run ids: the
+ * next id is above both AUTOINCREMENT sequences (writers are serialised by
+ * SQLite's write lock, and an explicit rowid advances the sequence).
+ */
+#define NEXT_ID                                                                \
+    "(SELECT coalesce(max(seq), 0) + 1 FROM sqlite_sequence WHERE name IN "    \
+    "('runs', 'task_runs'))"
+
 #define RUN_COLS                                                               \
     "run_id, job_id, run_name, run_type, trigger, life_cycle_state, "          \
     "result_state, state_message, start_ms, end_ms, job_parameters_json, "     \
@@ -124,7 +133,8 @@ int jc_store_run_insert(struct jc_store *s, struct jc_run_row *r)
     int rc;
 
     if (sqlite3_prepare_v2(s->db,
-                           "INSERT INTO runs (" RUN_COLS ") VALUES (?1, ?2, ?3, "
+                           "INSERT INTO runs (" RUN_COLS ") VALUES (" NEXT_ID
+                           ", ?2, ?3, "
                            "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
                            "?15, ?16, ?17, ?18, ?19)",
                            -1, &st, NULL))
@@ -308,6 +318,25 @@ int jc_store_run_cancel_requested(struct jc_store *s, int64_t run_id)
     return v ? 1 : 0;
 }
 
+int jc_store_run_delete(struct jc_store *s, int64_t run_id)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    if (sqlite3_prepare_v2(s->db, "DELETE FROM runs WHERE run_id = ?", -1, &st,
+                           NULL))
+        return db_err(s, "run delete");
+    sqlite3_bind_int64(st, 1, run_id);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return db_err(s, "run delete");
+    if (!sqlite3_changes(s->db))
+        return jc_err_set(JC_ENOTFOUND, "run %lld not found",
+                          (long long)run_id);
+    return 0;
+}
+
 void jc_run_row_release(struct jc_run_row *r)
 {
     if (!r)
@@ -375,7 +404,7 @@ int jc_store_task_run_insert(struct jc_store *s, struct jc_task_run_row *r)
 {
     sqlite3_stmt *st = cached(s, ST_TASK_RUN_INSERT,
                               "INSERT INTO task_runs (" TR_COLS ") VALUES "
-                              "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+                              "(" NEXT_ID ", ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
                               "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, "
                               "?21, ?22, ?23)");
     int rc;

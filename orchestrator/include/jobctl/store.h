@@ -68,7 +68,7 @@ void jc_job_rows_free(struct jc_job_row *rows, size_t n);
 
 /* ---- runs ---- */
 struct jc_run_row {
-    int64_t run_id;            /* unique, never reused (AUTOINCREMENT) */
+    int64_t run_id;            /* unique, never reused; shared with task runs */
     int64_t job_id;
     char *run_name;
     char *run_type;            /* JOB_RUN | SUBMIT_RUN */
@@ -113,6 +113,8 @@ int jc_store_run_list(struct jc_store *s, const struct jc_run_filter *f,
 /* run_id of a run created with that idempotency token, or JC_ENOTFOUND. */
 int jc_store_run_find_token(struct jc_store *s, const char *token,
                             int64_t *run_id);
+/* Delete a run with its attempts, values (ON DELETE CASCADE). */
+int jc_store_run_delete(struct jc_store *s, int64_t run_id);
 /* Ask the run's owner to cancel it (it polls); JC_ENOTFOUND if no run. */
 int jc_store_run_request_cancel(struct jc_store *s, int64_t run_id);
 /* 1 when a cancel was requested, 0 when not, or a JC_E* code. */
@@ -124,7 +126,7 @@ bool jc_life_cycle_terminal(const char *life);
 
 /* ---- task runs (one row per attempt) ---- */
 struct jc_task_run_row {
-    int64_t task_run_id;       /* allocated on insert */
+    int64_t task_run_id;       /* allocated on insert, never equal to a run_id */
     int64_t run_id;
     char *task_key;
     int attempt_number;        /* 0-based */

@@ -42,6 +42,8 @@ def main():
         # Attempt rows are committed in batches (every 50 ms).
         wait_for(lambda: len(e.show(run_id).get("tasks", [])) >= 2,
                  what="attempt rows in the store")
+        # Other jobctl commands must leave a live owner's run alone.
+        check(running(), "a live run is not settled by `jobctl runs`")
         p.send_signal(signal.SIGKILL)
         p.wait(timeout=30)
         pids = read_pids(pidfile)

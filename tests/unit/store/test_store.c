@@ -99,6 +99,8 @@ static void test_store_runs_attempts_values_events(void **state)
     tr.read_bytes = -1;
     tr.write_bytes = -1;
     assert_int_equal(jc_store_task_run_insert(s, &tr), 0);
+    /* Job runs and task runs share one id space. */
+    assert_true(tr.task_run_id > first);
     tr.life_cycle_state = (char *)"TERMINATED";
     tr.result_state = (char *)"SUCCESS";
     tr.cpu_user_s = 1.5;
@@ -139,15 +141,42 @@ static void test_store_runs_attempts_values_events(void **state)
     jc_run_row_release(&got);
 
     /* Run ids are never reused, even after the newest run is deleted. */
-    sqlite3_exec(jc_store_db(s), "DELETE FROM runs", NULL, NULL, NULL);
+    assert_int_equal(jc_store_run_delete(s, first), 0);
+    assert_int_equal(jc_store_run_delete(s, first), JC_ENOTFOUND);
+    assert_int_equal(jc_store_task_run_list(s, first, &trs, &n), 0);
+    assert_int_equal(n, 0); /* cascaded */
+    free(trs);
     memset(&r, 0, sizeof(r));
     r.life_cycle_state = (char *)"TERMINATED";
     assert_int_equal(jc_store_run_insert(s, &r), 0);
     free(r.owner_boot_id);
     assert_true(r.run_id > first);
+    assert_true(r.run_id > tr.task_run_id);
     jc_store_close(s);
     jt_rmtree(home);
     free(home);
+}
+
+static void test_store_owner_identity_is_stable(void **state)
+{
+    int pid, pid2;
+    int64_t start, start2;
+    char bid[64], bid2[64];
+    void *big;
+
+    (void)state;
+    jc_store_self_owner(&pid, &start, bid, sizeof(bid));
+    /* Growing the heap must not change the recorded identity. */
+    big = malloc(64 << 20);
+    memset(big, 1, 64 << 20);
+    jc_store_self_owner(&pid2, &start2, bid2, sizeof(bid2));
+    free(big);
+    assert_int_equal(pid, pid2);
+    assert_true(start > 0);
+    assert_int_equal(start, start2);
+    assert_string_equal(bid, bid2);
+    assert_true(jc_store_owner_alive(pid, start, bid));
+    assert_false(jc_store_owner_alive(pid, start + 1, bid));
 }
 
 static void test_store_settles_dead_owner(void **state)
@@ -220,6 +249,7 @@ int main(void)
         cmocka_unit_test(test_store_migrations_match_sql_files),
         cmocka_unit_test(test_store_open_migrates_and_uses_wal),
         cmocka_unit_test(test_store_runs_attempts_values_events),
+        cmocka_unit_test(test_store_owner_identity_is_stable),
         cmocka_unit_test(test_store_settles_dead_owner),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
