@@ -165,7 +165,9 @@ int jc_accounting_attach(struct jc_accounting **out, struct jc_run_opts *ro,
 
     a->store = store;
     a->loop = loop;
-    a->home = ju_xstrdup(home ? home : jc_store_home());
+    if (!home)
+        home = store ? jc_store_home_dir(store) : jc_store_home();
+    a->home = ju_xstrdup(home);
     rc = jc_pricing_load(&a->pricing, a->home);
     if (rc < 0) {
         log_warn("price table: %s; using the defaults", jc_err_last());

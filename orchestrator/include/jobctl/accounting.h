@@ -29,7 +29,7 @@ struct jc_accounting;
 /*
  * Attach to ro (call after ro->on_task/on_done/arg are set: they are
  * chained). Loads the price table from $home/config.yaml (home NULL =
- * jc_store_home()). When ro->force_remote or job->remote asks for remote
+ * the store's home). When ro->force_remote or job->remote asks for remote
  * execution, creates the Databricks executor on loop from DATABRICKS_HOST
  * / DATABRICKS_TOKEN (error JC_EINVAL with a message when --remote is
  * given without a host). *out must be released with
