@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "jobctl/accounting.h"
 #include "jobctl/err.h"
 #include "jobctl/spec.h"
 #include "util/mem.h"
@@ -27,6 +28,7 @@ int cmd_repair(int argc, char **argv)
     struct jc_run_row row;
     struct jc_job *job = NULL;
     struct jc_run *run = NULL;
+    struct jc_accounting *acct = NULL;
     enum jc_result result = JC_RESULT_FAILED;
     json_t *settings = NULL;
     int64_t id = -1;
@@ -91,6 +93,11 @@ int cmd_repair(int argc, char **argv)
     ro.params = params;
     ro.nparams = nparams;
     ro.trigger = "RETRY";
+    if (jc_accounting_attach(&acct, &ro, job, uv_default_loop(), s, NULL)) {
+        fprintf(stderr, "jobctl: %s\n", jc_err_last());
+        rc = 2;
+        goto out;
+    }
     if (jc_run_repair_create(&run, s, job, id, tasks, ntasks, &ro)) {
         fprintf(stderr, "jobctl: %s\n", jc_err_last());
         rc = 1;
@@ -121,6 +128,7 @@ usage:
     rc = jc_cli_usage("repair");
 out:
     jc_run_free(run);
+    jc_accounting_finish(acct);
     jc_job_free(job);
     json_decref(settings);
     if (have_row)

@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "jobctl/accounting.h"
 #include "jobctl/err.h"
 #include "jobctl/run.h"
 #include "jobctl/spec.h"
@@ -40,6 +41,7 @@ int cmd_run(int argc, char **argv)
     struct jc_store *store = NULL;
     struct jc_job *job = NULL;
     struct jc_run *run = NULL;
+    struct jc_accounting *acct = NULL;
     enum jc_result result = JC_RESULT_FAILED;
     bool json = false;
     size_t nparams = 0, nonly = 0, i;
@@ -132,6 +134,13 @@ int cmd_run(int argc, char **argv)
     ro.nonly = nonly;
     ro.on_task = jc_cli_progress_cb;
     ro.arg = &prog;
+    /* Costs per attempt, the Databricks executor for --remote, and the
+     * SQLite -> Delta mirror after the run (remote helper's accounting.h). */
+    if (jc_accounting_attach(&acct, &ro, job, uv_default_loop(), store, NULL)) {
+        fprintf(stderr, "jobctl: %s\n", jc_err_last());
+        rc = 2;
+        goto out;
+    }
     if (jc_run_create(&run, store, job, &ro)) {
         fprintf(stderr, "jobctl: %s\n", jc_err_last());
         rc = 2;
@@ -171,6 +180,7 @@ int cmd_run(int argc, char **argv)
     rc = jc_cli_result_exit(result);
 out:
     jc_run_free(run);
+    jc_accounting_finish(acct);
     jc_store_close(store);
     jc_job_free(job);
     jc_diags_release(&d);

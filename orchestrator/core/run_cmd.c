@@ -240,7 +240,7 @@ static int expand(struct ref_ctx *ctx, const char *in, char **out)
     return jc_refs_expand(in, lookup, ctx, out);
 }
 
-static int build_cmd(struct jc_run *r, size_t i, struct cmd *c)
+static int build_cmd(struct jc_run *r, size_t i, struct cmd *c, bool remote)
 {
     struct rtask *rt = &r->tasks[i];
     const struct jc_task *t = rt->t;
@@ -278,8 +278,9 @@ static int build_cmd(struct jc_run *r, size_t i, struct cmd *c)
     case JC_TASK_NOTEBOOK: {
         const char *key;
         json_t *v;
-        if ((rc = jc_workspace_resolve(r->workspace, t->notebook_path, &prefix,
-                                       &np)))
+        if (!remote && (rc = jc_workspace_resolve(r->workspace,
+                                                  t->notebook_path, &prefix,
+                                                  &np)))
             goto out;
         for (k = 0; k < np; k++)
             strv_push(&c->argv, ju_xstrdup(prefix[k]));
@@ -292,8 +293,8 @@ static int build_cmd(struct jc_run *r, size_t i, struct cmd *c)
     }
     case JC_TASK_SPARK_PYTHON: {
         json_t *a = json_array();
-        if ((rc = jc_workspace_resolve(r->workspace, t->python_file, &prefix,
-                                       &np))) {
+        if (!remote && (rc = jc_workspace_resolve(r->workspace, t->python_file,
+                                                  &prefix, &np))) {
             json_decref(a);
             goto out;
         }
@@ -345,6 +346,8 @@ static int build_cmd(struct jc_run *r, size_t i, struct cmd *c)
         break;
     }
     default:
+        if (remote)
+            break; /* the Databricks executor sends the task as defined */
         rc = jc_err_set(JC_EUNSUPPORTED, "%s cannot run locally; run it on "
                         "Databricks with --remote",
                         t->type_key ? t->type_key : "this task type");
@@ -673,8 +676,15 @@ void jc_run_launch(struct jc_run *r, size_t i)
             return;
         }
         ex = r->opts.remote;
-        c.resolved = json_object();
-    } else if ((rc = build_cmd(r, i, &c))) {
+        /* Resolved parameters only (the executor merges them). */
+        if ((rc = build_cmd(r, i, &c, true))) {
+            char *m = ju_xstrdup(jc_err_last());
+            cmd_release(&c);
+            fail_before_start(r, i, m, false);
+            free(m);
+            return;
+        }
+    } else if ((rc = build_cmd(r, i, &c, false))) {
         char *m = ju_xstrdup(jc_err_last());
         cmd_release(&c);
         fail_before_start(r, i, m, false);
