@@ -4,7 +4,8 @@ does not fire until its file is edited; max_concurrent_runs=1 with a
 queue starts the second run when the first ends, without a queue the
 second run is SKIPPED with MAXIMUM_CONCURRENT_RUNS_REACHED; a daemon
 killed with SIGKILL and restarted settles the orphaned run, kills its
-task and keeps scheduling."""
+task and keeps scheduling; SIGTERM cancels a running task after the
+shutdown grace period and exits 0."""
 import json
 import os
 import sqlite3
@@ -150,13 +151,35 @@ def test_crash_restart(d, tick):
              timeout=20, what="schedule to keep firing after restart")
 
 
+def test_sigterm_grace(d):
+    """SIGTERM: running tasks get --shutdown-grace (1 s here), then are
+    canceled; the daemon exits 0 and nothing is left RUNNING."""
+    pidfile = os.path.join(d.tmp, "term.pid")
+    job = d.create_job(cmd_job("term", [
+        ("s", ["sh", "-c", "echo $$ > '%s'; exec sleep 120" % pidfile], [])]))
+    run_id = d.run_now(job)
+    wait_for(lambda: os.path.exists(pidfile) and open(pidfile).read().strip(),
+             what="task pid")
+    pid = int(open(pidfile).read())
+    check(d.stop() == 0, "clean SIGTERM exit with a running task")
+    check(not pid_alive(pid), "task stopped on shutdown")
+    db = sqlite3.connect(os.path.join(d.home, "jobctl.db"), timeout=5)
+    try:
+        life, result = db.execute("SELECT life_cycle_state, result_state FROM "
+                                  "runs WHERE run_id = ?", (run_id,)).fetchone()
+    finally:
+        db.close()
+    check(life == "TERMINATED" and result == "CANCELED",
+          "run canceled by shutdown: %s %s" % (life, result))
+
+
 def run():
     d = Daemon()
     try:
         tick = test_schedules(d)
         test_queue(d)
         test_crash_restart(d, tick)
-        check(d.stop() == 0, "clean SIGTERM exit")
+        test_sigterm_grace(d)
     finally:
         d.cleanup()
 
