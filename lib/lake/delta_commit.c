@@ -50,6 +50,7 @@ struct lake_txn {
     int remove_all;
     int optimize;
     enum lake_codec codec;
+    int num_indexed; /* delta.dataSkippingNumIndexedCols */
     struct lake_schema data_schema; /* table schema minus partitions */
 };
 
@@ -104,11 +105,29 @@ int lake_txn_begin(struct lake_table *t, struct lake_txn **out)
     tx->t = t;
     tx->read_version = t->snap->version;
     tx->codec = LAKE_CODEC_SNAPPY;
+    tx->num_indexed = 32;
+    {
+        const char *n = lake_table_config(t, "delta.dataSkippingNumIndexedCols");
+        char *end;
+        long v = n ? strtol(n, &end, 10) : 32;
+
+        if (n && !*end && v >= -1 && v <= 100000)
+            tx->num_indexed = (int)v;
+    }
     {
         const char *c = lake_table_config(t, "jobctl.parquet.codec");
 
         if (c && lake_codec_parse(&tx->codec, c) != 0) {
             tx->codec = LAKE_CODEC_SNAPPY;
+    tx->num_indexed = 32;
+    {
+        const char *n = lake_table_config(t, "delta.dataSkippingNumIndexedCols");
+        char *end;
+        long v = n ? strtol(n, &end, 10) : 32;
+
+        if (n && !*end && v >= -1 && v <= 100000)
+            tx->num_indexed = (int)v;
+    }
             jc_err_clear();
         }
     }
@@ -256,7 +275,8 @@ int lake_txn__write_file(struct lake_txn *tx, const struct lake_batch *data,
     pa->size = (int64_t)st.file_size;
     pa->mtime = lake_fs_now_ms();
     pa->rows = st.num_rows;
-    pa->stats = lake_delta__stats_from_parquet(&data->schema, &st);
+    pa->stats = lake_delta__stats_from_parquet(&data->schema, &st,
+                                               tx->num_indexed);
     pa->data_change = data_change;
     lake_parquet_file_stats_release(&st);
     ju_buf_release(&rel);

@@ -120,7 +120,8 @@ struct lake_parquet_file_stats;
 /* Build the add.stats JSON of a data file from the Parquet writer's
  * statistics; schema = the file's (data column) schema. */
 char *lake_delta__stats_from_parquet(const struct lake_schema *schema,
-                                     const struct lake_parquet_file_stats *st);
+                                     const struct lake_parquet_file_stats *st,
+                                     int num_indexed);
 
 /* ---- delta_commit.c (internal transaction hooks for OPTIMIZE) ---- */
 /* Write batch (data columns only, already one partition) as one file in

@@ -1,6 +1,7 @@
 /*
  * delta_stats.c: add.stats JSON from the Parquet writer's per-leaf
- * statistics, following Spark: first 32 leaf columns, min/max for
+ * statistics, following Spark: first delta.dataSkippingNumIndexedCols
+ * (default 32, -1 = all) leaf columns, min/max for
  * numbers/decimals/dates/timestamps/strings (strings cut to 32 code points,
  * max with a tie-breaker), timestamps at ms precision, exact decimals.
  */
@@ -15,7 +16,6 @@
 #include "util/buf.h"
 #include "util/mem.h"
 
-#define STATS_MAX_LEAVES 32
 #define STATS_PREFIX 32
 
 static size_t leaf_count(const struct lake_field *f)
@@ -156,12 +156,13 @@ enum { P_MIN, P_MAX, P_NULL };
  * stats->columns[*leaf]. Returns 1 if something was emitted. */
 static int emit_field(struct ju_buf *b, const struct lake_field *f,
                       const struct lake_parquet_file_stats *st, size_t *leaf,
-                      int pass, int first, int64_t top_nulls)
+                      size_t max_leaves, int pass, int first,
+                      int64_t top_nulls)
 {
     size_t nl = leaf_count(f);
     size_t start = b->len;
 
-    if (*leaf >= STATS_MAX_LEAVES || *leaf + nl > st->n_columns) {
+    if (*leaf >= max_leaves || *leaf + nl > st->n_columns) {
         *leaf += nl;
         return 0;
     }
@@ -175,7 +176,8 @@ static int emit_field(struct ju_buf *b, const struct lake_field *f,
 
         ju_buf_addc(b, '{');
         for (i = 0; i < f->n_children; i++)
-            any |= emit_field(b, &f->children[i], st, leaf, pass, !any, -1);
+            any |= emit_field(b, &f->children[i], st, leaf, max_leaves, pass,
+                              !any, -1);
         ju_buf_addc(b, '}');
         if (!any) {
             b->len = start;
@@ -215,12 +217,14 @@ static int emit_field(struct ju_buf *b, const struct lake_field *f,
 }
 
 char *lake_delta__stats_from_parquet(const struct lake_schema *schema,
-                                     const struct lake_parquet_file_stats *st)
+                                     const struct lake_parquet_file_stats *st,
+                                     int num_indexed)
 {
     struct ju_buf b = JU_BUF_INIT;
     static const char *const names[] = {"minValues", "maxValues",
                                         "nullCount"};
     int pass;
+    size_t max_leaves = num_indexed < 0 ? (size_t)-1 : (size_t)num_indexed;
 
     ju_buf_addf(&b, "{\"numRecords\":%lld", (long long)st->num_rows);
     for (pass = 0; pass < 3; pass++) {
@@ -234,8 +238,8 @@ char *lake_delta__stats_from_parquet(const struct lake_schema *schema,
                              ? st->top_null_count[i]
                              : -1;
 
-            any |= emit_field(&b, &schema->fields[i], st, &leaf, pass, !any,
-                              tn);
+            any |= emit_field(&b, &schema->fields[i], st, &leaf, max_leaves,
+                              pass, !any, tn);
         }
         ju_buf_addc(&b, '}');
     }

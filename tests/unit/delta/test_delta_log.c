@@ -300,6 +300,33 @@ static void test_delta_log_string_stats_truncated(void **state)
     free(dir);
 }
 
+static void test_delta_log_num_indexed_cols(void **state)
+{
+    char *dir = jt_tmpdir();
+    char *path = ju_xasprintf("%s/t", dir);
+    struct lake_schema *s = make_schema();
+    const char *conf[] = {"delta.dataSkippingNumIndexedCols", "1", NULL};
+    struct lake_table *t = NULL;
+    struct lake_batch *b;
+    const struct lake_file *f;
+
+    (void)state;
+    assert_int_equal(lake_table_create_if_absent(&t, path, s, NULL, 0, conf), 0);
+    assert_string_equal(lake_table_config(t, "delta.dataSkippingNumIndexedCols"),
+                        "1");
+    b = make_batch(s, 5, 2, "x", "abc");
+    assert_int_equal(lake_table_append(t, b, 0, NULL), 0);
+    f = &lake_table_snapshot(t)->files[0];
+    assert_non_null(strstr(f->stats, "\"minValues\":{\"id\":5}"));
+    assert_null(strstr(f->stats, "\"s\""));
+    lake_batch_free(b);
+    lake_schema_free(s);
+    lake_table_close(t);
+    free(path);
+    jt_rmtree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -310,6 +337,7 @@ int main(void)
         cmocka_unit_test(test_delta_log_remove_conflict),
         cmocka_unit_test(test_delta_log_checkpoints),
         cmocka_unit_test(test_delta_log_string_stats_truncated),
+        cmocka_unit_test(test_delta_log_num_indexed_cols),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
