@@ -172,7 +172,7 @@ static void on_run_done(void *ud, const struct jc_dbx_run_result *r)
         ju_buf_addf(&log, "error: %s\n", r->error);
     ju_buf_adds(&log, r->output);
     log_append(a, ju_buf_str(&log));
-    log_info("task '%s': %s", a->task_key, ju_buf_str(&msg));
+    log_debug("task '%s': %s", a->task_key, ju_buf_str(&msg));
     ju_buf_release(&msg);
     ju_buf_release(&log);
     a->cb(a, &res, a->arg);
