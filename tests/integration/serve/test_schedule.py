@@ -4,7 +4,8 @@ does not fire until its file is edited; max_concurrent_runs=1 with a
 queue starts the second run when the first ends, without a queue the
 second run is SKIPPED with MAXIMUM_CONCURRENT_RUNS_REACHED; a daemon
 killed with SIGKILL and restarted settles the orphaned run, kills its
-task and keeps scheduling; SIGTERM cancels a running task after the
+task and keeps scheduling; after downtime exactly one missed tick runs;
+SIGTERM cancels a running task after the
 shutdown grace period and exits 0."""
 import json
 import os
@@ -151,6 +152,28 @@ def test_crash_restart(d, tick):
              timeout=20, what="schedule to keep firing after restart")
 
 
+def test_missed_ticks(d, tick):
+    """Down for ~5 s (two or three missed 2-second ticks): the restart runs
+    exactly one catch-up, then the schedule continues."""
+    check(d.stop() == 0, "clean stop")
+    time.sleep(5)
+    restart_ms = int(time.time() * 1000)
+    d.start()
+    wait_for(lambda: sum(1 for x in runs_of(d, tick)
+                         if x["start_time"] >= restart_ms) >= 2,
+             timeout=20, what="runs after restart")
+    db = sqlite3.connect(os.path.join(d.home, "jobctl.db"), timeout=5)
+    try:
+        fires = [int(m.split("fire_utc=")[1]) for (m,) in db.execute(
+            "SELECT message FROM events WHERE type = 'schedule.fire' AND "
+            "ts_ms >= ? AND message LIKE ?", (restart_ms, "job_id=%d %%" % tick))]
+    finally:
+        db.close()
+    missed = [f for f in fires if f * 1000 < restart_ms]
+    check(len(missed) == 1, "one catch-up run for the missed ticks: %r (restart %d)"
+          % (fires, restart_ms))
+
+
 def test_sigterm_grace(d):
     """SIGTERM: running tasks get --shutdown-grace (1 s here), then are
     canceled; the daemon exits 0 and nothing is left RUNNING."""
@@ -179,6 +202,7 @@ def run():
         tick = test_schedules(d)
         test_queue(d)
         test_crash_restart(d, tick)
+        test_missed_ticks(d, tick)
         test_sigterm_grace(d)
     finally:
         d.cleanup()
