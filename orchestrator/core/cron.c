@@ -468,9 +468,11 @@ int jc_cron_next(const struct jc_cron *c, const struct jc_tz *tz,
     unsigned m, d;
     int h, mi, s;
 
-    jc_tz_offset_range(tz, &off_min, &off_max);
     if (after < -((int64_t)1 << 40) || after > ((int64_t)1 << 40))
         return jc_err_set(JC_EINVAL, "time out of range");
+    /* offsets of instants after `after` only: tight pruning bounds */
+    jc_tz_offset_range_from(tz, after, &off_min, &off_max);
+    (void)off_max;
     day = fdiv(after + 1 + off_min, 86400);
     for (;;) {
         int64_t base;

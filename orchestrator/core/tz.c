@@ -152,6 +152,27 @@ void jc_tz_offset_range(const struct jc_tz *tz, int32_t *min, int32_t *max)
     *max = tz ? tz->off_max : 0;
 }
 
+void jc_tz_offset_range_from(const struct jc_tz *tz, int64_t utc,
+                             int32_t *min, int32_t *max)
+{
+    size_t p;
+
+    if (!tz) {
+        *min = *max = 0;
+        return;
+    }
+    p = period_of(tz, utc);
+    *min = *max = period_off(tz, p);
+    for (p = p + 1; p <= tz->ntrans; p++) {
+        int32_t o = period_off(tz, p);
+
+        if (o < *min)
+            *min = o;
+        if (o > *max)
+            *max = o;
+    }
+}
+
 const char *jc_tz_name(const struct jc_tz *tz)
 {
     return tz ? tz->name : "UTC";

@@ -30,6 +30,9 @@ int jc_tz_local_to_utc(const struct jc_tz *tz, int64_t wall,
                        int64_t *earliest);
 /* Smallest and largest UTC offset the zone ever uses. */
 void jc_tz_offset_range(const struct jc_tz *tz, int32_t *min, int32_t *max);
+/* The same, over the instants from utc on (tighter for old zones). */
+void jc_tz_offset_range_from(const struct jc_tz *tz, int64_t utc,
+                             int32_t *min, int32_t *max);
 
 /* Civil date helpers (proleptic Gregorian, days since 1970-01-01). */
 int64_t jc_days_from_civil(int64_t y, unsigned m, unsigned d);
