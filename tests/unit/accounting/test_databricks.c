@@ -428,11 +428,54 @@ static void test_databricks_map_state(void **state)
                      JC_DBX_FAILED);
 }
 
+static void test_databricks_opts_from_env(void **state)
+{
+    char *dir = jt_tmpdir();
+    char *cfg = ju_xasprintf("%s/databrickscfg", dir);
+    struct jc_dbx_opts o = JC_DBX_OPTS_INIT;
+
+    (void)state;
+    jt_write_file(cfg, "[DEFAULT]\nhost = https://default.example\n"
+                       "token = dapi-default\n\n[dev]\n"
+                       "host = dev.example.com\ntoken=dapi-dev\n");
+    unsetenv("DATABRICKS_HOST");
+    unsetenv("DATABRICKS_TOKEN");
+    unsetenv("DATABRICKS_API_VERSION");
+    setenv("DATABRICKS_CONFIG_FILE", cfg, 1);
+    unsetenv("DATABRICKS_CONFIG_PROFILE");
+    assert_int_equal(jc_dbx_opts_from_env(&o), 0);
+    assert_string_equal(o.host, "https://default.example");
+    assert_string_equal(o.token, "dapi-default");
+    setenv("DATABRICKS_CONFIG_PROFILE", "dev", 1);
+    assert_int_equal(jc_dbx_opts_from_env(&o), 0);
+    assert_string_equal(o.host, "https://dev.example.com");
+    assert_string_equal(o.token, "dapi-dev");
+    /* the environment wins over the file */
+    setenv("DATABRICKS_HOST", "http://127.0.0.1:9", 1);
+    setenv("DATABRICKS_TOKEN", "dapi-env", 1);
+    setenv("DATABRICKS_API_VERSION", "2.1", 1);
+    assert_int_equal(jc_dbx_opts_from_env(&o), 0);
+    assert_string_equal(o.host, "http://127.0.0.1:9");
+    assert_string_equal(o.token, "dapi-env");
+    assert_string_equal(o.api_version, "2.1");
+    unsetenv("DATABRICKS_HOST");
+    unsetenv("DATABRICKS_TOKEN");
+    unsetenv("DATABRICKS_API_VERSION");
+    setenv("DATABRICKS_CONFIG_PROFILE", "missing", 1);
+    assert_int_equal(jc_dbx_opts_from_env(&o), JC_ENOTFOUND);
+    unsetenv("DATABRICKS_CONFIG_PROFILE");
+    unsetenv("DATABRICKS_CONFIG_FILE");
+    jt_rmtree(dir);
+    free(cfg);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_databricks_submit_body),
         cmocka_unit_test(test_databricks_map_state),
+        cmocka_unit_test(test_databricks_opts_from_env),
         cmocka_unit_test(test_databricks_success),
         cmocka_unit_test(test_databricks_failure_shows_error),
         cmocka_unit_test(test_databricks_timeout_cancels_on_server),

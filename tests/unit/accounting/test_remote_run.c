@@ -239,10 +239,88 @@ static void test_remote_run_mixed_dag(void **state)
     free(home);
 }
 
+static void cancel_cb(uv_timer_t *t)
+{
+    jc_run_cancel(t->data, "cancelled by test");
+    uv_close((uv_handle_t *)t, NULL);
+}
+
+/* A user cancel while a remote task runs: runs/cancel there, CANCELED
+ * here, and the cancelled attempt is still accounted for. */
+static void test_remote_run_user_cancel(void **state)
+{
+    static const char one[] =
+        "{\"name\": \"cancel-me\", \"tasks\": [{\"task_key\": \"r_slow\",\n"
+        " \"new_cluster\": {\"spark_version\": \"15.4\", \"node_type_id\":\n"
+        " \"i3.xlarge\", \"num_workers\": 1}, \"notebook_task\":\n"
+        " {\"notebook_path\": \"/Repos/x/slow\"}}]}";
+    char *dir = jt_tmpdir();
+    char *home = ju_xasprintf("%s/home", dir);
+    char host[64];
+    pid_t pid = start_fake(dir, host, sizeof(host));
+    struct jc_diags d = JC_DIAGS_INIT;
+    struct jc_job *job = NULL;
+    struct jc_store *store = NULL;
+    struct jc_run_opts ro = JC_RUN_OPTS_INIT;
+    struct jc_accounting *acct = NULL;
+    struct jc_run *run = NULL;
+    enum jc_result result = JC_RESULT_NONE;
+    struct jc_task_run_row *rows = NULL;
+    size_t n = 0;
+    uv_timer_t timer;
+    char *reqlog;
+    char *log;
+    int st;
+
+    (void)state;
+    setenv("DATABRICKS_HOST", host, 1);
+    setenv("DATABRICKS_TOKEN", "dapi-secret-123", 1);
+    setenv("JOBCTL_HOME", home, 1);
+    assert_int_equal(
+        jc_spec_load_buffer(&job, one, strlen(one), "c.json", NULL, &d), 0);
+    assert_int_equal(jc_store_open(&store, home), 0);
+    ro.home = home;
+    ro.force_remote = true;
+    assert_int_equal(jc_accounting_attach(&acct, &ro, job, uv_default_loop(),
+                                          store, home),
+                     0);
+    assert_int_equal(jc_run_create(&run, store, job, &ro), 0);
+    uv_timer_init(uv_default_loop(), &timer);
+    timer.data = run;
+    uv_timer_start(&timer, cancel_cb, 800, 0);
+    assert_int_equal(jc_run_drive(run, &result), 0);
+    assert_int_equal(result, JC_RESULT_CANCELED);
+    assert_int_equal(jc_store_task_run_list(store, jc_run_id(run), &rows, &n),
+                     0);
+    jc_accounting_finish(acct);
+    assert_int_equal(n, 1);
+    assert_string_equal(rows[0].result_state, "CANCELED");
+    assert_non_null(rows[0].remote_run_id);
+    assert_true(rows[0].cost > 0);
+    reqlog = ju_xasprintf("%s/requests.jsonl", dir);
+    log = jt_read_file(reqlog, NULL);
+    assert_non_null(strstr(log, "/jobs/runs/cancel"));
+    free(log);
+    free(reqlog);
+    assert_int_equal(delta_rows(home, "cluster_logs"), 1);
+    assert_int_equal(delta_rows(home, "benchmark_logs"), 1);
+    jc_task_run_rows_free(rows, n);
+    jc_run_free(run);
+    jc_store_close(store);
+    jc_job_free(job);
+    jc_diags_release(&d);
+    kill(pid, SIGTERM);
+    waitpid(pid, &st, 0);
+    jt_rmtree(dir);
+    free(dir);
+    free(home);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_remote_run_mixed_dag),
+        cmocka_unit_test(test_remote_run_user_cancel),
     };
 
     signal(SIGPIPE, SIG_IGN);
