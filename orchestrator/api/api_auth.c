@@ -41,6 +41,25 @@ static bool session_valid(struct jc_api *api, const char *sid)
     return ok;
 }
 
+/*
+ * Without a token the daemon is open to loopback clients only. The Host
+ * header must name the loopback too, so a web page that rebinds its DNS
+ * name to 127.0.0.1 cannot use the API through a victim's browser.
+ */
+static bool loopback_host(const struct jc_http_request *req)
+{
+    const char *h = jc_http_header(req, "Host");
+    size_t n;
+
+    if (!h)
+        return true; /* HTTP/1.0 tools */
+    n = strcspn(h, ":");
+    if (h[0] == '[')
+        return !strncmp(h, "[::1]", 5);
+    return (n == 9 && !strncmp(h, "localhost", 9)) ||
+           (n >= 4 && !strncmp(h, "127.", 4));
+}
+
 bool api_auth_check(struct api_ctx *c)
 {
     struct jc_api *api = c->api;
@@ -48,7 +67,7 @@ bool api_auth_check(struct api_ctx *c)
     char *sid;
 
     if (!api->token) {
-        if (c->req->loopback_peer)
+        if (c->req->loopback_peer && loopback_host(c->req))
             return true;
         api_error(c->resp, 403, "PERMISSION_DENIED",
                   "JOBCTL_TOKEN is not set: only loopback clients allowed");
@@ -92,7 +111,7 @@ static bool page_allowed(struct api_ctx *c)
     bool ok;
 
     if (!c->api->token)
-        return c->req->loopback_peer;
+        return c->req->loopback_peer && loopback_host(c->req);
     sid = jc_http_cookie_get(c->req, COOKIE_NAME);
     if (!sid)
         return false;

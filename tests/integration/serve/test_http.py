@@ -121,7 +121,7 @@ def test_malformed(d):
         ("long url", b"GET /" + b"u" * 9000 + b" HTTP/1.1\r\n\r\n", (414,)),
         ("oversized body", b"POST /api/2.1/jobs/create HTTP/1.1\r\n"
          b"Content-Length: 5000000\r\n\r\n", (413,)),
-        ("bad json", b"POST /api/2.1/jobs/create HTTP/1.1\r\nHost: x\r\n"
+        ("bad json", b"POST /api/2.1/jobs/create HTTP/1.1\r\nHost: 127.0.0.1\r\n"
          b"Content-Length: 9\r\n\r\n{\"name\":]", (400,)),
         ("bad escape", b"GET /%zz HTTP/1.1\r\n\r\n", (400,)),
         ("websocket upgrade", b"GET / HTTP/1.1\r\nUpgrade: websocket\r\n"
@@ -135,7 +135,7 @@ def test_malformed(d):
         healthy(d)
     # truncated body, client then goes quiet: 408 after the request timeout
     t0 = time.time()
-    resp = raw(d, b"POST /api/2.1/jobs/create HTTP/1.1\r\nHost: x\r\n"
+    resp = raw(d, b"POST /api/2.1/jobs/create HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                b"Content-Length: 100\r\n\r\n{\"name\":", read_timeout=20)
     check(status_of(resp) == 408, "truncated body -> 408: %r" % resp[:100])
     healthy(d)
@@ -173,7 +173,7 @@ def test_many_connections(d):
                                                   timeout=20))
         for rnd in range(2):  # two requests on each kept-alive connection
             for s in socks:
-                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
             for s in socks:
                 buf = b""
                 while b"\r\n\r\n" not in buf or not buf.endswith(b"}"):
@@ -218,6 +218,14 @@ def run():
                              token=None)
         check(st == 403, "hooks disabled without a secret: %d" % st)
         check(runs_of(d, job) == [], "nothing started")
+        # no token: loopback only, and the Host must be loopback too (DNS
+        # rebinding protection)
+        st, j, _ = d.request("GET", "/api/2.1/jobs/list",
+                             headers={"Host": "attacker.example"})
+        check(st == 403, "foreign Host refused without a token: %d" % st)
+        st, j, _ = d.request("GET", "/api/2.1/jobs/list",
+                             headers={"Host": "localhost:%d" % d.port})
+        check(st == 200, "localhost Host accepted")
     finally:
         d.stop()
         d.cleanup()
