@@ -6,6 +6,7 @@
 #include "ingest.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/mem.h"
@@ -97,9 +98,50 @@ static void append_text(struct lake_column *c, const char *p, size_t n)
     ju_buf_release(&b);
 }
 
-void ingest_batch_add(struct ingest_state *st, struct ingest_part *pt,
+void ingest_set_init(struct ingest_set *set, size_t nparts)
+{
+    memset(set, 0, sizeof(*set));
+    set->bronze = ju_xcalloc(nparts ? nparts : 1, sizeof(*set->bronze));
+    set->bronze_rows = ju_xcalloc(nparts ? nparts : 1,
+                                  sizeof(*set->bronze_rows));
+    set->consumed = ju_xcalloc(nparts ? nparts : 1, sizeof(*set->consumed));
+}
+
+void ingest_set_release(struct ingest_set *set, size_t nparts)
+{
+    size_t i;
+
+    for (i = 0; i < nparts; i++)
+        if (set->bronze[i])
+            lake_batch_free(set->bronze[i]);
+    if (set->quarantine)
+        lake_batch_free(set->quarantine);
+    free(set->bronze);
+    free(set->bronze_rows);
+    free(set->consumed);
+    memset(set, 0, sizeof(*set));
+}
+
+void ingest_set_reset(struct ingest_set *set, size_t nparts)
+{
+    size_t i;
+
+    for (i = 0; i < nparts; i++) {
+        if (set->bronze[i])
+            lake_batch_reset(set->bronze[i]);
+        set->bronze_rows[i] = 0;
+    }
+    if (set->quarantine)
+        lake_batch_reset(set->quarantine);
+    set->rows = 0;
+    set->final = 0;
+}
+
+void ingest_batch_add(struct ingest_state *st, size_t pi,
                       const rd_kafka_message_t *m)
 {
+    struct ingest_part *pt = &st->parts[pi];
+    struct ingest_set *set = st->cur;
     struct ingest_event ev;
     char err[160];
     const char *topic = st->opts.topic;
@@ -107,7 +149,7 @@ void ingest_batch_add(struct ingest_state *st, struct ingest_part *pt,
     int64_t off = m->offset;
     int64_t kts;
 
-    if (off < pt->bronze_next && off < pt->quar_next) {
+    if (off < pt->skip_bronze && off < pt->skip_quar) {
         st->n_skipped++;
         return;
     }
@@ -115,18 +157,18 @@ void ingest_batch_add(struct ingest_state *st, struct ingest_part *pt,
     if (!ingest_parse_event(m->payload ? m->payload : "", m->len, &ev,
                             &st->scratch, err, sizeof(err))) {
         struct lake_column *c;
-        if (off < pt->bronze_next) {
+        if (off < pt->skip_bronze) {
             st->n_skipped++;
             return;
         }
-        if (!pt->bronze) {
+        if (!set->bronze[pi]) {
             struct lake_schema bs, qs;
             ingest_schemas(&bs, &qs);
-            pt->bronze = lake_batch_new(&bs);
+            set->bronze[pi] = lake_batch_new(&bs);
             lake_schema_release(&bs);
             lake_schema_release(&qs);
         }
-        c = pt->bronze->columns;
+        c = set->bronze[pi]->columns;
         lake_batch_append_str(&c[B_ID], ev.event_id.p, ev.event_id.n);
         lake_batch_append_str(&c[B_TYPE], ev.event_type.p, ev.event_type.n);
         lake_batch_append_i64(&c[B_TS], ev.ts_us);
@@ -138,25 +180,25 @@ void ingest_batch_add(struct ingest_state *st, struct ingest_part *pt,
             lake_batch_append_null(&c[B_KTS]);
         else
             lake_batch_append_i64(&c[B_KTS], kts);
-        lake_batch_append_i64(&c[B_ITIME], st->ingest_time);
-        pt->bronze_rows++;
-        st->batch_rows++;
+        lake_batch_append_i64(&c[B_ITIME], set->ingest_time);
+        set->bronze_rows[pi]++;
+        set->rows++;
         st->n_valid++;
     } else {
         struct lake_column *c;
         size_t n = m->len;
-        if (off < pt->quar_next) {
+        if (off < pt->skip_quar) {
             st->n_skipped++;
             return;
         }
-        if (!st->quarantine) {
+        if (!set->quarantine) {
             struct lake_schema bs, qs;
             ingest_schemas(&bs, &qs);
-            st->quarantine = lake_batch_new(&qs);
+            set->quarantine = lake_batch_new(&qs);
             lake_schema_release(&bs);
             lake_schema_release(&qs);
         }
-        c = st->quarantine->columns;
+        c = set->quarantine->columns;
         if (n > INGEST_MAX_PAYLOAD)
             n = INGEST_MAX_PAYLOAD; /* keep the first 64 KiB */
         append_text(&c[Q_RAW], m->payload ? m->payload : "", n);
@@ -168,22 +210,8 @@ void ingest_batch_add(struct ingest_state *st, struct ingest_part *pt,
             lake_batch_append_null(&c[Q_KTS]);
         else
             lake_batch_append_i64(&c[Q_KTS], kts);
-        lake_batch_append_i64(&c[Q_ITIME], st->ingest_time);
-        st->batch_rows++;
+        lake_batch_append_i64(&c[Q_ITIME], set->ingest_time);
+        set->rows++;
         st->n_invalid++;
     }
-}
-
-void ingest_batch_reset(struct ingest_state *st)
-{
-    size_t i;
-
-    for (i = 0; i < st->nparts; i++) {
-        if (st->parts[i].bronze)
-            lake_batch_reset(st->parts[i].bronze);
-        st->parts[i].bronze_rows = 0;
-    }
-    if (st->quarantine)
-        lake_batch_reset(st->quarantine);
-    st->batch_rows = 0;
 }

@@ -48,7 +48,7 @@ static int all_done(const struct ingest_state *st)
 static int pending_offsets(const struct ingest_state *st)
 {
     for (size_t i = 0; i < st->nparts; i++)
-        if (st->parts[i].consumed > st->parts[i].bronze_next)
+        if (st->parts[i].consumed > st->parts[i].flushed)
             return 1;
     return 0;
 }
@@ -79,7 +79,7 @@ int ingest_run(struct ingest_state *st, rd_kafka_t *rk)
         int64_t lo = 0, hi = 0;
         pt->start = pt->bronze_next < pt->quar_next ? pt->bronze_next
                                                     : pt->quar_next;
-        pt->consumed = pt->start;
+        pt->consumed = pt->flushed = pt->start;
         err = rd_kafka_query_watermark_offsets(rk, st->opts.topic, pt->id,
                                                &lo, &hi, 10000);
         if (err)
@@ -96,6 +96,7 @@ int ingest_run(struct ingest_state *st, rd_kafka_t *rk)
                      (int)pt->id, (long long)pt->start, (long long)hi);
             pt->start = pt->consumed = lo;
             pt->bronze_next = pt->quar_next = lo;
+            pt->skip_bronze = pt->skip_quar = lo;
             pt->reset = 1;
         }
         log_debug("partition %d: bronze_next=%lld quarantine_next=%lld "
@@ -119,18 +120,22 @@ int ingest_run(struct ingest_state *st, rd_kafka_t *rk)
             ->offset = pt->start;
         nassigned++;
     }
+    ingest_writer_start(st);
     if (!nassigned) {
         rd_kafka_topic_partition_list_destroy(assign);
-        return ingest_commit(st, 1);
+        rc = ingest_flush(st, 1);
+        err = ingest_writer_stop(st);
+        return rc ? rc : (int)err;
     }
     err = rd_kafka_assign(rk, assign);
     rd_kafka_topic_partition_list_destroy(assign);
-    if (err)
+    if (err) {
+        ingest_writer_stop(st);
         return jc_err_set(JC_EBUSY, "cannot assign partitions: %s",
                           rd_kafka_err2str(err));
+    }
     q = rd_kafka_queue_get_consumer(rk);
     msgs = ju_xcalloc(CONSUME_BATCH, sizeof(*msgs));
-    st->ingest_time = task_now_us();
     batch_start = task_mono();
     while (!stop_requested) {
         ssize_t n, k;
@@ -172,19 +177,18 @@ int ingest_run(struct ingest_state *st, rd_kafka_t *rk)
                 rd_kafka_message_destroy(m);
                 continue;
             }
-            ingest_batch_add(st, pt, m);
+            ingest_batch_add(st, (size_t)(pt - st->parts), m);
             pt->consumed = m->offset + 1;
             if (!st->opts.continuous && pt->consumed >= pt->high)
                 mark_done(st, rk, pt);
             rd_kafka_message_destroy(m);
-            if (st->batch_rows >= st->opts.batch_size) {
-                rc = ingest_commit(st, 0);
+            if (st->cur->rows >= st->opts.batch_size) {
+                rc = ingest_flush(st, 0);
                 if (rc)
                     break;
-                st->ingest_time = task_now_us();
                 batch_start = task_mono();
                 if (st->opts.max_batches > 0 &&
-                    st->n_batches >= st->opts.max_batches) {
+                    st->n_flushed >= st->opts.max_batches) {
                     stop_requested = 1;
                     break;
                 }
@@ -196,13 +200,12 @@ int ingest_run(struct ingest_state *st, rd_kafka_t *rk)
             break;
         if (st->opts.continuous && pending_offsets(st) &&
             (task_mono() - batch_start) * 1000 >= (double)st->opts.linger_ms) {
-            rc = ingest_commit(st, 0);
+            rc = ingest_flush(st, 0);
             if (rc)
                 break;
-            st->ingest_time = task_now_us();
             batch_start = task_mono();
             if (st->opts.max_batches > 0 &&
-                st->n_batches >= st->opts.max_batches)
+                st->n_flushed >= st->opts.max_batches)
                 break;
         }
         if (st->opts.continuous && st->opts.max_seconds > 0 &&
@@ -211,7 +214,12 @@ int ingest_run(struct ingest_state *st, rd_kafka_t *rk)
             break;
     }
     if (!rc)
-        rc = ingest_commit(st, 1);
+        rc = ingest_flush(st, 1);
+    {
+        int wrc = ingest_writer_stop(st);
+        if (!rc)
+            rc = wrc;
+    }
     log_debug("consume wait seconds=%.3f total=%.3f", t_wait,
               task_mono() - run_start);
     free(msgs);

@@ -1,11 +1,14 @@
 /*
  * ingest.h: internal interface of jobctl-bronze-ingest: options, the
  * per-partition state, the micro-batch buffers (batch.c), the Delta
- * offsets and commits (offsets.c) and the Kafka consumer loop (consume.c).
+ * offsets and commits on a writer thread (offsets.c) and the Kafka
+ * consumer loop (consume.c). Two micro-batch sets alternate: the consumer
+ * fills one while the writer commits the other.
  */
 #ifndef JOBCTL_INGEST_INGEST_H
 #define JOBCTL_INGEST_INGEST_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include <librdkafka/rdkafka.h>
@@ -30,15 +33,29 @@ struct ingest_opts {
 /* One topic-partition being consumed. */
 struct ingest_part {
     int32_t id;
+    /* Owned by the writer thread once consumption starts: */
     int64_t bronze_next; /* next offset bronze_events still needs */
     int64_t quar_next;   /* next offset bronze_quarantine still needs */
+    int reset;           /* topic recreated: offsets restart below ours */
+    /* Owned by the consumer thread: */
+    int64_t skip_bronze; /* offsets below are already in bronze_events */
+    int64_t skip_quar;   /* ... already in bronze_quarantine */
     int64_t start;       /* offset assigned at start */
     int64_t high;        /* available-now: high watermark at start */
     int64_t consumed;    /* next offset after the last message seen */
+    int64_t flushed;     /* consumed as of the last hand-off */
     int done;            /* available-now: reached high */
-    int reset;           /* topic recreated: offsets restart below ours */
-    struct lake_batch *bronze; /* rows of this partition in the batch */
-    size_t bronze_rows;
+};
+
+/* One micro-batch: rows per partition, quarantined rows, offsets. */
+struct ingest_set {
+    struct lake_batch **bronze; /* [nparts], NULL until a row arrives */
+    size_t *bronze_rows;        /* [nparts] */
+    struct lake_batch *quarantine;
+    int64_t *consumed;          /* [nparts] next offset after this set */
+    int64_t rows;
+    int64_t ingest_time;
+    int final;
 };
 
 struct ingest_state {
@@ -47,9 +64,16 @@ struct ingest_state {
     size_t nparts;
     struct lake_table *bronze;
     struct lake_table *quar;
-    struct lake_batch *quarantine; /* all partitions */
-    int64_t batch_rows;            /* rows in the open micro-batch */
-    int64_t ingest_time;           /* micros, per micro-batch */
+    struct ingest_set sets[2];
+    struct ingest_set *cur; /* being filled by the consumer */
+    int64_t n_flushed;      /* hand-offs by the consumer */
+    /* writer thread */
+    pthread_t writer;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct ingest_set *pending; /* handed over, not yet taken */
+    int busy, quit, writer_rc;
+    char writer_err[512];
     /* totals */
     int64_t n_valid, n_invalid, n_skipped, n_batches;
     int64_t bronze_version, quar_version;
@@ -58,17 +82,25 @@ struct ingest_state {
 
 /* batch.c */
 void ingest_schemas(struct lake_schema *bronze, struct lake_schema *quar);
-void ingest_batch_add(struct ingest_state *st, struct ingest_part *pt,
+void ingest_set_init(struct ingest_set *set, size_t nparts);
+void ingest_set_release(struct ingest_set *set, size_t nparts);
+void ingest_set_reset(struct ingest_set *set, size_t nparts);
+void ingest_batch_add(struct ingest_state *st, size_t pi,
                       const rd_kafka_message_t *m);
-void ingest_batch_reset(struct ingest_state *st);
 
 /* offsets.c */
 char *ingest_app_id(const struct ingest_state *st, int32_t partition);
 int ingest_open_tables(struct ingest_state *st);
 int ingest_load_offsets(struct ingest_state *st);
-/* Commit the open micro-batch (bronze, then quarantine). final: also
- * commit a txn-only quarantine commit when its offsets lag. */
-int ingest_commit(struct ingest_state *st, int final);
+/* Start / stop the writer thread. */
+void ingest_writer_start(struct ingest_state *st);
+/* Wait for the writer to finish, stop it; returns its error (message
+ * re-set in the calling thread). */
+int ingest_writer_stop(struct ingest_state *st);
+/* Hand the filled set to the writer (waits while it is busy with the
+ * previous one) and continue with the other set. final: the last set
+ * (also commits a txn-only quarantine commit when its offsets lag). */
+int ingest_flush(struct ingest_state *st, int final);
 /* Test hook: JOBCTL_INGEST_CRASH=<point>[:<n>] kills the process with
  * SIGKILL the n-th time (default 1st) it reaches point. */
 void ingest_crash_point(const char *point);

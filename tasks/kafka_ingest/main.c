@@ -135,7 +135,6 @@ int main(int argc, char **argv)
     const char *v;
     double t0 = task_mono(), dt;
     int rc, exit_code = TASK_EXIT_OK;
-    size_t i;
     char buf[64];
 
     ju_log_init_from_env();
@@ -215,11 +214,6 @@ int main(int argc, char **argv)
     task_value_set("rows_quarantined", buf);
     snprintf(buf, sizeof(buf), "%lld", (long long)st->bronze_version);
     task_value_set("bronze_version", buf);
-    for (i = 0; i < st->nparts; i++)
-        if (st->parts[i].bronze)
-            lake_batch_free(st->parts[i].bronze);
-    if (st->quarantine)
-        lake_batch_free(st->quarantine);
     if (st->bronze)
         lake_table_close(st->bronze);
     if (st->quar)

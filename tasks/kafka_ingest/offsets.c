@@ -2,10 +2,12 @@
  * offsets.c: Kafka offsets kept inside the Delta tables. Each table
  * carries txn(appId "<group>:<topic>:<partition>", version = next offset)
  * in the same commit as the rows, so data and offsets move together; on
- * restart each table resumes from its own offsets.
+ * restart each table resumes from its own offsets. The commits run on a
+ * writer thread while the consumer fills the next micro-batch.
  */
 #include "ingest.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,16 +101,16 @@ int ingest_load_offsets(struct ingest_state *st)
     for (i = 0; i < st->nparts; i++) {
         struct ingest_part *pt = &st->parts[i];
         char *app = ingest_app_id(st, pt->id);
-        pt->bronze_next = txn_or(st->bronze, app, 0);
-        pt->quar_next = txn_or(st->quar, app, 0);
+        pt->bronze_next = pt->skip_bronze = txn_or(st->bronze, app, 0);
+        pt->quar_next = pt->skip_quar = txn_or(st->quar, app, 0);
         free(app);
     }
     return 0;
 }
 
 /* Add one txn per partition that moved past the table's offset. */
-static int set_txns(struct ingest_state *st, struct lake_txn *tx, int quar,
-                    int *any)
+static int set_txns(struct ingest_state *st, const struct ingest_set *set,
+                    struct lake_txn *tx, int quar, int *any)
 {
     size_t i;
     int rc;
@@ -117,10 +119,10 @@ static int set_txns(struct ingest_state *st, struct lake_txn *tx, int quar,
         struct ingest_part *pt = &st->parts[i];
         int64_t have = quar ? pt->quar_next : pt->bronze_next;
         char *app;
-        if (pt->consumed <= have && !pt->reset)
+        if (set->consumed[i] <= have && !pt->reset)
             continue;
         app = ingest_app_id(st, pt->id);
-        rc = lake_txn_set_app_txn(tx, app, pt->consumed);
+        rc = lake_txn_set_app_txn(tx, app, set->consumed[i]);
         free(app);
         if (rc)
             return rc;
@@ -129,42 +131,29 @@ static int set_txns(struct ingest_state *st, struct lake_txn *tx, int quar,
     return 0;
 }
 
-static void advance(struct ingest_state *st, int quar)
+static void advance(struct ingest_state *st, const struct ingest_set *set,
+                    int quar)
 {
     size_t i;
 
     for (i = 0; i < st->nparts; i++) {
         struct ingest_part *pt = &st->parts[i];
         int64_t *have = quar ? &pt->quar_next : &pt->bronze_next;
-        if (pt->consumed > *have)
-            *have = pt->consumed;
+        if (set->consumed[i] > *have || pt->reset)
+            *have = set->consumed[i];
     }
 }
 
-/* After JC_EEXIST (another writer committed our range): re-read offsets
- * and carry on from there; the rows of this batch are dropped. */
-static int reload_after_conflict(struct ingest_state *st, struct lake_table *t,
-                                 int quar)
+static int replay_rejected(const char *table)
 {
-    size_t i;
-    int rc = lake_table_refresh(t);
-
-    if (rc)
-        return rc;
-    for (i = 0; i < st->nparts; i++) {
-        struct ingest_part *pt = &st->parts[i];
-        char *app = ingest_app_id(st, pt->id);
-        int64_t v = txn_or(t, app, 0);
-        if (quar)
-            pt->quar_next = v;
-        else
-            pt->bronze_next = v;
-        free(app);
-    }
-    return 0;
+    return jc_err_set(JC_ECONFLICT,
+                      "'%s': offsets already committed by another writer "
+                      "(replay rejected by the txn check); stopping, a "
+                      "re-run resumes from the committed offsets",
+                      table);
 }
 
-static int commit_bronze(struct ingest_state *st)
+static int commit_bronze(struct ingest_state *st, struct ingest_set *set)
 {
     struct lake_txn *tx;
     int any = 0, rc;
@@ -175,19 +164,18 @@ static int commit_bronze(struct ingest_state *st)
     if (rc)
         return rc;
     for (i = 0; i < st->nparts; i++) {
-        struct ingest_part *pt = &st->parts[i];
-        if (!pt->bronze_rows)
+        if (!set->bronze_rows[i])
             continue;
-        rc = lake_batch_seal(pt->bronze);
+        rc = lake_batch_seal(set->bronze[i]);
         if (!rc)
-            rc = lake_txn_append(tx, pt->bronze);
+            rc = lake_txn_append(tx, set->bronze[i]);
         if (rc) {
             lake_txn_abort(tx);
             return rc;
         }
         any = 1;
     }
-    rc = set_txns(st, tx, 0, &any);
+    rc = set_txns(st, set, tx, 0, &any);
     if (rc || !any) {
         lake_txn_abort(tx);
         return rc;
@@ -195,24 +183,22 @@ static int commit_bronze(struct ingest_state *st)
     ingest_crash_point("before_commit");
     ingest_hold_point();
     rc = lake_txn_commit(tx, "STREAMING UPDATE", NULL, &v);
-    if (rc == JC_EEXIST) {
-        log_warn("bronze_events: offsets already committed by another "
-                 "writer; batch dropped, reloading offsets");
-        return reload_after_conflict(st, st->bronze, 0);
-    }
+    if (rc == JC_EEXIST)
+        return replay_rejected(INGEST_BRONZE);
     if (rc)
         return rc;
     st->bronze_version = v;
-    advance(st, 0);
+    advance(st, set, 0);
     return 0;
 }
 
-static int commit_quarantine(struct ingest_state *st, int final)
+static int commit_quarantine(struct ingest_state *st, struct ingest_set *set,
+                             int final)
 {
     struct lake_txn *tx;
     int any = 0, rc;
     int64_t v;
-    int has_rows = st->quarantine && st->quarantine->columns[0].length;
+    int has_rows = set->quarantine && set->quarantine->columns[0].length;
 
     /* Without rows the offsets may lag (a restart re-reads and filters);
      * a txn-only commit every 16 batches and at the end catches up. */
@@ -222,58 +208,145 @@ static int commit_quarantine(struct ingest_state *st, int final)
     if (rc)
         return rc;
     if (has_rows) {
-        rc = lake_batch_seal(st->quarantine);
+        rc = lake_batch_seal(set->quarantine);
         if (!rc)
-            rc = lake_txn_append(tx, st->quarantine);
+            rc = lake_txn_append(tx, set->quarantine);
         if (rc) {
             lake_txn_abort(tx);
             return rc;
         }
         any = 1;
     }
-    rc = set_txns(st, tx, 1, &any);
+    rc = set_txns(st, set, tx, 1, &any);
     if (rc || !any) {
         lake_txn_abort(tx);
         return rc;
     }
     rc = lake_txn_commit(tx, "STREAMING UPDATE", NULL, &v);
-    if (rc == JC_EEXIST) {
-        log_warn("bronze_quarantine: offsets already committed by another "
-                 "writer; batch dropped, reloading offsets");
-        return reload_after_conflict(st, st->quar, 1);
-    }
+    if (rc == JC_EEXIST)
+        return replay_rejected(INGEST_QUARANTINE);
     if (rc)
         return rc;
     st->quar_version = v;
-    advance(st, 1);
+    advance(st, set, 1);
     return 0;
 }
 
-int ingest_commit(struct ingest_state *st, int final)
+/* Commit one set (bronze, then quarantine). Runs on the writer thread. */
+static int commit_set(struct ingest_state *st, struct ingest_set *set)
 {
     double t0 = task_mono();
-    int64_t rows = st->batch_rows;
-    int rc;
+    int any_reset = 0, rc;
+    size_t i;
 
-    rc = commit_bronze(st);
+    rc = commit_bronze(st, set);
     if (rc)
         return jc_err_wrap(rc, "cannot commit to '%s'", INGEST_BRONZE);
     ingest_crash_point("between_commits");
-    {
-        int any_reset = 0;
-        size_t i;
-        for (i = 0; i < st->nparts; i++)
-            any_reset |= st->parts[i].reset;
-        rc = commit_quarantine(st, final || any_reset);
-        if (rc)
-            return jc_err_wrap(rc, "cannot commit to '%s'",
-                               INGEST_QUARANTINE);
-        for (i = 0; i < st->nparts; i++)
-            st->parts[i].reset = 0;
-    }
+    for (i = 0; i < st->nparts; i++)
+        any_reset |= st->parts[i].reset;
+    rc = commit_quarantine(st, set, set->final || any_reset);
+    if (rc)
+        return jc_err_wrap(rc, "cannot commit to '%s'", INGEST_QUARANTINE);
+    for (i = 0; i < st->nparts; i++)
+        st->parts[i].reset = 0;
     st->n_batches++;
-    ingest_batch_reset(st);
     log_debug("micro-batch %lld committed rows=%lld seconds=%.3f",
-              (long long)st->n_batches, (long long)rows, task_mono() - t0);
+              (long long)st->n_batches, (long long)set->rows,
+              task_mono() - t0);
     return 0;
+}
+
+static void *writer_main(void *arg)
+{
+    struct ingest_state *st = arg;
+
+    pthread_mutex_lock(&st->mu);
+    for (;;) {
+        struct ingest_set *set;
+        int rc;
+
+        while (!st->pending && !st->quit)
+            pthread_cond_wait(&st->cv, &st->mu);
+        if (!st->pending)
+            break;
+        set = st->pending;
+        st->pending = NULL;
+        st->busy = 1;
+        pthread_mutex_unlock(&st->mu);
+        rc = st->writer_rc ? st->writer_rc : commit_set(st, set);
+        pthread_mutex_lock(&st->mu);
+        if (rc && !st->writer_rc) {
+            st->writer_rc = rc;
+            snprintf(st->writer_err, sizeof(st->writer_err), "%s",
+                     jc_err_last());
+        }
+        st->busy = 0;
+        pthread_cond_broadcast(&st->cv);
+    }
+    pthread_mutex_unlock(&st->mu);
+    return NULL;
+}
+
+void ingest_writer_start(struct ingest_state *st)
+{
+    pthread_mutex_init(&st->mu, NULL);
+    pthread_cond_init(&st->cv, NULL);
+    ingest_set_init(&st->sets[0], st->nparts);
+    ingest_set_init(&st->sets[1], st->nparts);
+    st->cur = &st->sets[0];
+    st->cur->ingest_time = task_now_us();
+    if (pthread_create(&st->writer, NULL, writer_main, st))
+        JC_BUG("cannot start the writer thread");
+}
+
+int ingest_flush(struct ingest_state *st, int final)
+{
+    struct ingest_set *set = st->cur;
+    size_t i;
+    int rc;
+
+    for (i = 0; i < st->nparts; i++) {
+        set->consumed[i] = st->parts[i].consumed;
+        st->parts[i].flushed = st->parts[i].consumed;
+    }
+    set->final = final;
+    pthread_mutex_lock(&st->mu);
+    while (st->pending || st->busy)
+        pthread_cond_wait(&st->cv, &st->mu);
+    rc = st->writer_rc;
+    if (!rc) {
+        st->pending = set;
+        pthread_cond_broadcast(&st->cv);
+    }
+    pthread_mutex_unlock(&st->mu);
+    if (rc)
+        return jc_err_set(rc, "%s", st->writer_err);
+    st->n_flushed++;
+    /* The other set is idle: the writer finished it before taking this. */
+    st->cur = set == &st->sets[0] ? &st->sets[1] : &st->sets[0];
+    ingest_set_reset(st->cur, st->nparts);
+    st->cur->ingest_time = task_now_us();
+    return 0;
+}
+
+int ingest_writer_stop(struct ingest_state *st)
+{
+    int rc;
+
+    pthread_mutex_lock(&st->mu);
+    while (st->pending || st->busy)
+        pthread_cond_wait(&st->cv, &st->mu);
+    st->quit = 1;
+    pthread_cond_broadcast(&st->cv);
+    pthread_mutex_unlock(&st->mu);
+    pthread_join(st->writer, NULL);
+    rc = st->writer_rc;
+    if (rc)
+        jc_err_set(rc, "%s", st->writer_err);
+    ingest_set_release(&st->sets[0], st->nparts);
+    ingest_set_release(&st->sets[1], st->nparts);
+    pthread_mutex_destroy(&st->mu);
+    pthread_cond_destroy(&st->cv);
+    return rc;
 }

@@ -35,7 +35,8 @@ with Broker(home, partitions=4):
     check("ingested 0 events, quarantined 0" in out, "re-run: " + out)
 
     # Replay: writer A reads the offsets, then B commits the same range
-    # first; A's commit must be rejected (txn), not duplicated.
+    # first; A's commit must be rejected (txn), not duplicated, and A stops
+    # with the retryable exit code.
     more = produce(home, 500, seed=12, malformed=0.1, **{"first_id": 100000})
     hold = os.path.join(home, "hold")
     a = subprocess.Popen([os.path.join(BIN, "jobctl-bronze-ingest"),
@@ -54,7 +55,8 @@ with Broker(home, partitions=4):
     print("writer B (%.1fs): %s" % (time.time() - t_b, b_out.stdout.strip()))
     open(hold, "w").close()
     out, err = a.communicate(timeout=60)
-    check(a.returncode == 0, "writer A exit %d: %s" % (a.returncode, err))
+    check(a.returncode == 75, "writer A exit %d (want 75, retryable): %s" %
+          (a.returncode, err))
     check("already committed" in err, "writer A did not report the "
           "rejected replay:\n" + out + err)
     check_bronze(home, manifest + more)
