@@ -106,6 +106,14 @@ async function renderOverview(app) {
   for (const r of runList) {
     if (r.job_id && !lastByJob[r.job_id]) lastByJob[r.job_id] = r;
   }
+  /* jobs whose last run is older than the 25 most recent runs */
+  const missing = (jobs.jobs || []).filter((j) => !lastByJob[j.job_id]).slice(0, 30);
+  await Promise.all(missing.map(async (j) => {
+    try {
+      const r = await api(`/api/2.1/jobs/runs/list?job_id=${j.job_id}&limit=1`);
+      if (r.runs && r.runs.length) lastByJob[j.job_id] = r.runs[0];
+    } catch (e) { /* shown as "no runs" */ }
+  }));
   const jobRows = (jobs.jobs || []).map((j) => {
     const sch = j.settings.schedule;
     const last = lastByJob[j.job_id];
