@@ -1023,6 +1023,30 @@ static int read_dict_page(struct lake_parquet_reader *r,
     return 0;
 }
 
+/* Number of bytes in v[0..n) equal to x (8 at a time). */
+static size_t count_eq(const uint8_t *v, size_t n, uint8_t x)
+{
+    const uint64_t ones = 0x0101010101010101ULL;
+    const uint64_t pat = ones * x;
+    size_t i = 0;
+    size_t c = 0;
+
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        uint64_t z;
+        memcpy(&w, v + i, 8);
+        /* bytes equal to x become 0; map each byte to 1 if zero */
+        z = w ^ pat;
+        z = ((z | (z >> 4)) & 0x0f0f0f0f0f0f0f0fULL);
+        z = ((z | (z >> 2)) & 0x0303030303030303ULL);
+        z = ((z | (z >> 1)) & ones) ^ ones;
+        c += (size_t)((z * ones) >> 56);
+    }
+    for (; i < n; i++)
+        c += v[i] == x;
+    return c;
+}
+
 static int data_page(struct lake_parquet_reader *r, const struct pq_leaf *lf,
                      struct lake_column **cols,
                      const struct pq_page_header *h, const uint8_t *body,
@@ -1102,9 +1126,7 @@ static int data_page(struct lake_parquet_reader *r, const struct pq_leaf *lf,
             return jc_err_wrap(rc, "'%s': column '%s': definition levels",
                                r->name, lf->dotted);
         def = r->def;
-        n_vals = 0;
-        for (i = 0; i < n; i++)
-            n_vals += def[i] == lf->max_def;
+        n_vals = count_eq(def, n, (uint8_t)lf->max_def);
     }
     base = leaf->length;
     rc = decode_values(r, lf, leaf, h->encoding, body, blen, n_vals);
