@@ -97,6 +97,10 @@ void lake_snapshot_free(struct lake_snapshot *s);
 /* Load a snapshot at version (-1 latest) from a table directory. */
 int lake_snapshot_load(const char *path, int64_t version,
                        struct lake_snapshot **out);
+/* Newer snapshot from base by applying only the commits after it (or a
+ * full load when a newer checkpoint exists). *out NULL: unchanged. */
+int lake_snapshot_advance(const char *path, const struct lake_snapshot *base,
+                          struct lake_snapshot **out);
 /* Check protocol/features; JC_EUNSUPPORTED naming the feature. */
 int lake_snapshot_check_reader(const struct lake_snapshot *s);
 int lake_snapshot_check_writer(const struct lake_snapshot *s);

@@ -132,10 +132,12 @@ int lake_table_open_timestamp(struct lake_table **out, const char *path,
 int lake_table_refresh(struct lake_table *t)
 {
     struct lake_snapshot *s = NULL;
-    int rc = lake_snapshot_load(t->path, -1, &s);
+    int rc = lake_snapshot_advance(t->path, t->snap, &s);
 
     if (rc)
         return rc;
+    if (!s)
+        return 0; /* no new commits */
     rc = lake_snapshot_check_reader(s);
     if (rc) {
         lake_snapshot_free(s);

@@ -249,12 +249,24 @@ static void test_delta_log_checkpoints(void **state)
     cp = ju_xasprintf("%s/_delta_log/00000000000000000010.checkpoint.parquet",
                       lake_table_path(t));
     assert_int_equal(access(cp, F_OK), 0);
+    /* the writer's handle advanced commit by commit */
+    assert_int_equal(lake_table_version(t), 11);
+    assert_int_equal(lake_table_snapshot(t)->nfiles, 11);
+    /* a fresh open replays checkpoint 10 + one commit: same state */
+    assert_int_equal(lake_table_open(&old, lake_table_path(t)), 0);
+    assert_int_equal(lake_table_version(old), 11);
+    assert_int_equal(lake_table_snapshot(old)->checkpoint_version, 10);
+    assert_int_equal(lake_table_snapshot(old)->commits_replayed, 1);
+    assert_int_equal(lake_table_snapshot(old)->nfiles, 11);
+    for (i = 0; i < 11; i++)
+        assert_string_equal(lake_table_snapshot(old)->files[i].path,
+                            lake_table_snapshot(t)->files[i].path);
+    assert_int_equal(lake_table_scan(old, NULL, count_rows, &rows, NULL), 0);
+    assert_int_equal(rows, 22);
+    lake_table_close(old);
+    /* refresh with no new commit keeps the snapshot */
     assert_int_equal(lake_table_refresh(t), 0);
     assert_int_equal(lake_table_version(t), 11);
-    assert_int_equal(lake_table_snapshot(t)->checkpoint_version, 10);
-    assert_int_equal(lake_table_snapshot(t)->commits_replayed, 1);
-    assert_int_equal(lake_table_scan(t, NULL, count_rows, &rows, NULL), 0);
-    assert_int_equal(rows, 22);
     /* time travel before the checkpoint replays JSON only */
     assert_int_equal(lake_table_open_version(&old, lake_table_path(t), 3), 0);
     assert_int_equal(lake_table_snapshot(old)->checkpoint_version, -1);
@@ -265,9 +277,10 @@ static void test_delta_log_checkpoints(void **state)
     assert_non_null(strstr(jc_err_last(), "version 99 does not exist"));
     /* a corrupt checkpoint is skipped: replay falls back to the JSON log */
     jt_write_file(cp, "PAR1 not really PAR1");
-    assert_int_equal(lake_table_refresh(t), 0);
-    assert_int_equal(lake_table_snapshot(t)->checkpoint_version, -1);
-    assert_int_equal(lake_table_snapshot(t)->nfiles, 11);
+    assert_int_equal(lake_table_open(&old, lake_table_path(t)), 0);
+    assert_int_equal(lake_table_snapshot(old)->checkpoint_version, -1);
+    assert_int_equal(lake_table_snapshot(old)->nfiles, 11);
+    lake_table_close(old);
     free(cp);
     lake_table_close(t);
     jt_rmtree(dir);
