@@ -14,6 +14,7 @@
 #include "util/mem.h"
 
 #define DEFAULT_TARGET_ROWS 100000
+#define SMALL_FILE_BYTES ((int64_t)128 << 20)
 
 struct pgroup {
     char *key;
@@ -277,7 +278,15 @@ int lake_table_optimize(struct lake_table *t, const char *const *zorder_cols,
         }
     }
     for (i = 0; i < s->nfiles; i++) {
-        char *key = part_key(&s->files[i]);
+        const struct lake_file *f = &s->files[i];
+        char *key;
+
+        /* bin-packing only touches small files, so that repeating
+         * OPTIMIZE is a no-op; Z-ORDER rewrites whole partitions */
+        if (!nzorder && (f->num_records >= 0 ? f->num_records >= target_rows
+                                             : f->size >= SMALL_FILE_BYTES))
+            continue;
+        key = part_key(f);
 
         for (k = 0; k < ng; k++) {
             if (!strcmp(g[k].key, key))

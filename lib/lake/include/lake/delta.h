@@ -281,7 +281,8 @@ struct lake_optimize_result {
     int64_t bytes_removed;
     int64_t bytes_added;
 };
-/* Bin-pack small files per partition; with zorder_cols, rewrite every
+/* Bin-pack small files (fewer than target_rows rows) per partition when a
+ * partition has two or more; with zorder_cols, rewrite every
  * file of each partition ordered by the Z-order (interleaved per-column
  * rank bits) and cut into files of target_rows rows (0 = default
  * 100000). Commit with dataChange=false. */
