@@ -88,6 +88,7 @@ static void test_store_runs_attempts_values_events(void **state)
     r.owner_pid = 0;
     r.owner_boot_id = NULL;
     assert_int_equal(jc_store_run_insert(s, &r), JC_EEXIST);
+    free(r.owner_boot_id);
     assert_int_equal(jc_store_run_find_token(s, "tok", &id2), 0);
     assert_int_equal(id2, first);
 
