@@ -37,6 +37,9 @@ with Broker(home, partitions=2):
     check(read_count(out) == 1000, "third cleanse should read only the new "
           "bronze rows: " + out)
 
+    out = cleanse(home, "--optimize", "--zorder-by", "timestamp").stdout
+    check("optimized silver_events" in out, "optimize: " + out)
+
 _, _, silver = expected(first + second)
 rows = query(table(home, "silver_events"),
              "event_id, CAST(epoch_us(timestamp) AS BIGINT) AS ts")
@@ -48,6 +51,6 @@ for r in rows:
     check(int(r["ts"]) == silver[r["event_id"]]["ts_us"],
           "event %s kept an older timestamp" % r["event_id"])
 b = query(table(home, "benchmark_logs"), "task, rows")
-check(len(b) == 3 and all(x["task"] == "silver_write" for x in b),
+check(len(b) == 4 and all(x["task"] == "silver_write" for x in b),
       "benchmark_logs rows: %s" % b)
 print("1 passed, 0 failed")
