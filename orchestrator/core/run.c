@@ -751,6 +751,9 @@ void jc_run_free(struct jc_run *r)
         jc_tvs_free(rt->vals, rt->nvals);
         free(rt->message);
         free(rt->outcome_buf);
+        free(rt->log_path);
+        free(rt->tv_path);
+        free(rt->resolved);
     }
     if (r->run_dirfd >= 0)
         close(r->run_dirfd);
