@@ -106,6 +106,10 @@ def main():
         diff = pqcompare.first_difference(want, ours)
         if diff:
             failures.append(f"fixture {path} ours vs duckdb: {diff}")
+        if os.path.basename(path).startswith("legacy_"):
+            # hyparquet reads empty legacy lists as null; DuckDB is the
+            # reference for these (see tests/fixtures/parquet/README.md)
+            continue
         if "error" in d["hyparquet"]:
             failures.append(f"fixture {path} hyparquet: "
                             f"{d['hyparquet']['error'][:300]}")
