@@ -16,7 +16,11 @@
 #include "util/log.h"
 #include "util/mem.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define MIRROR_MAX_ROWS 100000 /* per commit; the rest goes next time */
@@ -236,6 +240,55 @@ void jc_accounting_finish(struct jc_accounting *a)
     jc_pricing_release(&a->pricing);
     free(a->home);
     free(a);
+}
+
+struct fin_work {
+    uv_work_t work;
+    struct jc_accounting *a;
+};
+
+static void fin_work_cb(uv_work_t *w)
+{
+    struct fin_work *f = w->data;
+    struct jc_store *s = NULL;
+
+    /* one store per thread: open our own connection (WAL) */
+    if (jc_store_open_nosettle(&s, f->a->home) < 0 ||
+        jc_accounting_mirror(s, f->a->home, &f->a->pricing, NULL) < 0)
+        log_warn("accounting: mirroring to Delta failed (kept in SQLite, "
+                 "retried next run): %s",
+                 jc_err_last());
+    jc_store_close(s);
+}
+
+static void fin_after_cb(uv_work_t *w, int status)
+{
+    struct fin_work *f = w->data;
+
+    (void)status;
+    jc_pricing_release(&f->a->pricing);
+    free(f->a->home);
+    free(f->a);
+    free(f);
+}
+
+void jc_accounting_finish_async(struct jc_accounting *a)
+{
+    struct fin_work *f;
+
+    if (!a)
+        return;
+    if (a->remote) {
+        a->remote->ops->destroy(a->remote); /* closes on the running loop */
+        a->remote = NULL;
+    }
+    f = ju_xcalloc(1, sizeof(*f));
+    f->a = a;
+    f->work.data = f;
+    if (uv_queue_work(a->loop, &f->work, fin_work_cb, fin_after_cb) < 0) {
+        log_warn("accounting: cannot queue the Delta mirror");
+        fin_after_cb(&f->work, 0);
+    }
 }
 
 /* ---- Delta mirror ---------------------------------------------------- */
@@ -570,21 +623,50 @@ out:
     return rc;
 }
 
+/*
+ * One mirror at a time per JOBCTL_HOME (CLI runs and the daemon's worker
+ * threads alike): two overlapping mirrors could otherwise both read the
+ * same txn version and append overlapping ranges.
+ */
+static int lock_home(const char *home)
+{
+    char *path = ju_xasprintf("%s/accounting.lock", home);
+    int fd;
+
+    if (mkdir(home, 0755) < 0 && errno != EEXIST)
+        log_debug("mkdir '%s': %s", home, strerror(errno));
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        jc_err_set(JC_EIO, "cannot open '%s': %s", path, strerror(errno));
+    } else if (flock(fd, LOCK_EX) < 0) {
+        jc_err_set(JC_EIO, "cannot lock '%s': %s", path, strerror(errno));
+        close(fd);
+        fd = -1;
+    }
+    free(path);
+    return fd;
+}
+
 int jc_accounting_mirror(struct jc_store *store, const char *home,
                          const struct jc_pricing *p, int64_t *nrows)
 {
     int rc1;
     int rc2;
+    int fd;
 
     if (!home)
         home = jc_store_home();
     if (nrows)
         *nrows = 0;
+    fd = lock_home(home);
+    if (fd < 0)
+        return JC_EIO;
     rc1 = mirror_table(store, home, p, "cluster_logs", JC_ACCT_APP_CLUSTER,
                        nrows);
     if (rc1 < 0)
         log_warn("accounting: %s", jc_err_last());
     rc2 = mirror_table(store, home, p, "benchmark_logs", JC_ACCT_APP_BENCH,
                        NULL);
+    close(fd); /* releases the lock */
     return rc1 < 0 ? rc1 : rc2;
 }

@@ -45,6 +45,13 @@ int jc_accounting_attach(struct jc_accounting **out, struct jc_run_opts *ro,
  * Accepts NULL.
  */
 void jc_accounting_finish(struct jc_accounting *a);
+/*
+ * The same for code running inside the loop (the daemon's on_done): the
+ * executor's handles close on the running loop and the mirror runs on the
+ * libuv thread pool with its own store connection; a is freed afterwards.
+ * Never calls uv_run. Accepts NULL.
+ */
+void jc_accounting_finish_async(struct jc_accounting *a);
 
 /* The cost hook alone (pricing p; arg = struct jc_pricing *). */
 void jc_accounting_cost_cb(void *arg, const struct jc_attempt_req *req,

@@ -292,7 +292,9 @@ static void test_remote_run_user_cancel(void **state)
     assert_int_equal(result, JC_RESULT_CANCELED);
     assert_int_equal(jc_store_task_run_list(store, jc_run_id(run), &rows, &n),
                      0);
-    jc_accounting_finish(acct);
+    /* the daemon's way: mirror on the thread pool, never uv_run inside */
+    jc_accounting_finish_async(acct);
+    uv_run(uv_default_loop(), UV_RUN_DEFAULT);
     assert_int_equal(n, 1);
     assert_string_equal(rows[0].result_state, "CANCELED");
     assert_non_null(rows[0].remote_run_id);
