@@ -554,6 +554,27 @@ static int rest_list_versions(struct ml_mlflow *m, const char *name,
 static int rest_fetch_model(struct ml_mlflow *m, const char *source,
                             char **dir, bool *downloaded)
 {
+    if (strncmp(source, "runs:/", 6) == 0) {
+        /* runs:/RUN_ID/PATH (older registrations): via the run's root */
+        const char *rest = source + 6;
+        const char *slash = strchr(rest, '/');
+        if (!slash || slash == rest)
+            return jc_err_set(JC_EINVAL, "invalid model source '%s'", source);
+        char *run = ju_xstrndup(rest, (size_t)(slash - rest));
+        char *base = NULL;
+        int rc = rest_run_artifact_uri(m, run, &base);
+        free(run);
+        if (rc)
+            return rc;
+        char *full = ju_xasprintf("%s/%s", base, slash + 1);
+        free(base);
+        if (strncmp(full, "runs:/", 6) == 0)
+            rc = jc_err_set(JC_EINVAL, "invalid model source '%s'", source);
+        else
+            rc = rest_fetch_model(m, full, dir, downloaded);
+        free(full);
+        return rc;
+    }
     const char *rel;
     int rc = artifact_proxy_path(source, &rel);
     if (rc)

@@ -172,6 +172,24 @@ def main():
         assert [v["version"] for v in
                 st.models["iforest_silver_anomaly_detector"]] == ["1"]
 
+        # a version registered by another client with a runs:/ source
+        rid = st.models["iforest_rest"][0]["run_id"]
+        req = urllib.request.Request(
+            s.url + "/api/2.0/mlflow/model-versions/create",
+            data=json.dumps({"name": "iforest_rest", "run_id": rid,
+                             "source": "runs:/%s/model" % rid}).encode(),
+            method="POST")
+        req.add_header("Content-Type", "application/json")
+        req.add_header("Authorization", "Bearer " + TOKEN)
+        with urllib.request.urlopen(req) as resp:
+            assert json.loads(resp.read())["model_version"]["version"] == "3"
+        r = h.run([jobctl, "model", "score", "models:/iforest_rest/3",
+                   "--input", h.path("in.csv"), "--output", h.path("o3.csv")],
+                  env=env)
+        outputs.append(r.stdout + r.stderr)
+        assert read_scored_csv(h.path("o3.csv"))[1] == d
+        assert not s.violations, s.violations
+
         # wrong token: clean failure, token not echoed
         s.httpd.expect_auth_failure = True
         r = h.run([jobctl, "model", "list"], check=False,
