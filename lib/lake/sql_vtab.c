@@ -43,6 +43,9 @@ struct dcursor {
     size_t npreds;
     char **strs; /* owned pred strings */
     size_t file;  /* next file index */
+    const char **proj; /* projected column names (schema order) */
+    size_t nproj;
+    int *colmap;       /* vtab column -> batch column, -1 = not read */
     struct lake_batch *b;
     size_t row;
     sqlite3_int64 rowid;
@@ -164,6 +167,8 @@ static int x_best_index(sqlite3_vtab *v, sqlite3_index_info *info)
     int n = 0;
 
     (void)v;
+    /* columns the statement reads: "u<mask>;" then the constraints */
+    ju_buf_addf(&b, "u%llx;", (unsigned long long)info->colUsed);
     for (i = 0; i < info->nConstraint; i++) {
         const struct sqlite3_index_constraint *c = &info->aConstraint[i];
         char op;
@@ -199,13 +204,12 @@ static int x_best_index(sqlite3_vtab *v, sqlite3_index_info *info)
         info->aConstraintUsage[i].omit = 0; /* SQLite re-checks rows */
         ju_buf_addf(&b, "%c%d,", op, c->iColumn);
     }
-    if (n) {
-        info->idxStr = sqlite3_mprintf("%s", ju_buf_str(&b));
-        info->needToFreeIdxStr = 1;
+    info->idxStr = sqlite3_mprintf("%s", ju_buf_str(&b));
+    info->needToFreeIdxStr = 1;
+    if (n)
         info->estimatedCost = 1000.0 / (double)(n + 1);
-    } else {
+    else
         info->estimatedCost = 1000000.0;
-    }
     info->idxNum = n;
     ju_buf_release(&b);
     return SQLITE_OK;
@@ -231,9 +235,14 @@ static void cursor_clear(struct dcursor *c)
         free(c->strs[i]);
     free(c->strs);
     free(c->preds);
+    free(c->proj);
+    free(c->colmap);
     c->strs = NULL;
     c->preds = NULL;
+    c->proj = NULL;
+    c->colmap = NULL;
     c->npreds = 0;
+    c->nproj = 0;
 }
 
 static int x_close(sqlite3_vtab_cursor *cur)
@@ -263,7 +272,14 @@ static int next_file(struct dcursor *c)
             g_stats.files_skipped++;
             continue;
         }
-        rc = lake_table_read_file(c->vt->t, f, NULL, &c->b);
+        {
+            struct lake_scan_opts o;
+
+            memset(&o, 0, sizeof(o));
+            o.columns = c->proj;
+            o.ncolumns = c->nproj;
+            rc = lake_table_read_file(c->vt->t, f, &o, &c->b);
+        }
         if (rc) {
             sqlite3_free(c->vt->base.zErrMsg);
             c->vt->base.zErrMsg = sqlite3_mprintf("delta: %s", jc_err_last());
@@ -287,10 +303,34 @@ static int x_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str,
     struct dcursor *c = (struct dcursor *)cur;
     const struct lake_schema *s = lake_table_schema(c->vt->t);
     const char *p = idx_str;
+    unsigned long long used = ~0ULL;
+    size_t k;
     int i;
 
     (void)idx_num;
     cursor_clear(c);
+    if (p && *p == 'u') {
+        used = strtoull(p + 1, (char **)&p, 16);
+        if (*p == ';')
+            p++;
+    }
+    /* projection: the columns SQLite will ask for (bit 63 = any later) */
+    c->colmap = ju_xcalloc(s->n_fields + 1, sizeof(int));
+    c->proj = ju_xcalloc(s->n_fields + 1, sizeof(char *));
+    for (k = 0; k < s->n_fields; k++) {
+        int want = k < 63 ? (int)((used >> k) & 1) : (int)((used >> 63) & 1);
+
+        c->colmap[k] = -1;
+        if (want) {
+            c->colmap[k] = (int)c->nproj;
+            c->proj[c->nproj++] = s->fields[k].name;
+        }
+    }
+    if (c->nproj == 0 && s->n_fields) {
+        /* count(*): read one column for the row count */
+        c->colmap[0] = 0;
+        c->proj[c->nproj++] = s->fields[0].name;
+    }
     c->file = 0;
     c->eof = 0;
     c->rowid = 0;
@@ -393,11 +433,12 @@ static int x_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i)
     size_t r = c->row;
     char tmp[64];
 
-    if (!c->b || i < 0 || (size_t)i >= c->b->n_columns) {
+    if (!c->b || i < 0 || !c->colmap || c->colmap[i] < 0 ||
+        (size_t)c->colmap[i] >= c->b->n_columns) {
         sqlite3_result_null(ctx);
         return SQLITE_OK;
     }
-    col = &c->b->columns[i];
+    col = &c->b->columns[c->colmap[i]];
     if (lake_column_is_null(col, r)) {
         sqlite3_result_null(ctx);
         return SQLITE_OK;

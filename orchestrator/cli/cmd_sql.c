@@ -206,7 +206,7 @@ static int run_query(sqlite3 *db, const char *q, enum fmt fmt)
                 }
             }
             for (c = 0; c < nc; c++)
-                printf("%s%-*s", c ? "  " : "", (int)w[c],
+                printf("%s%-*s", c ? "  " : "", c + 1 < nc ? (int)w[c] : 0,
                        sqlite3_column_name(st, c));
             printf("\n");
             for (c = 0; c < nc; c++) {
