@@ -28,7 +28,9 @@ struct cleanse {
     struct cleanse_index ix;
     int64_t read, filtered, dups, replaced, stale;
     int need_rewrite;
-    struct lake_batch *out; /* rows of the rewrite */
+    char **affected; /* paths of silver files holding replaced rows */
+    size_t naffected, affected_cap;
+    struct lake_batch *out; /* rows written by this run */
 };
 
 static const char *const known_opts[] = {"optimize", "zorder-by", "bronze",
@@ -110,8 +112,8 @@ static int on_silver_keys(void *ud, const struct lake_file *f,
     struct lake_column *ts = lake_batch_column(b, "timestamp");
     struct lake_column *sid = &cx->stage->columns[S_ID];
     size_t r;
+    int noted = 0;
 
-    (void)f;
     for (r = 0; r < b->num_rows; r++) {
         const char *p;
         size_t n;
@@ -129,6 +131,12 @@ static int on_silver_keys(void *ud, const struct lake_file *f,
         } else {
             cx->need_rewrite = 1;
             cx->replaced++;
+            if (!noted) {
+                JU_ALLOC_GROW(cx->affected, cx->naffected + 1,
+                              cx->affected_cap);
+                cx->affected[cx->naffected++] = ju_xstrdup(f->path);
+                noted = 1;
+            }
         }
     }
     return 0;
@@ -158,11 +166,9 @@ static void copy_value(struct lake_column *dst, const struct lake_column *src,
     }
 }
 
-/* Pass 2 (rewrite only): keep silver rows that are not being replaced. */
-static int on_silver_rows(void *ud, const struct lake_file *f,
-                          struct lake_batch *b)
+/* Pass 2 (affected files only): keep the rows that are not replaced. */
+static int keep_rows(struct cleanse *cx, struct lake_batch *b)
 {
-    struct cleanse *cx = ud;
     struct lake_column *sid = &cx->stage->columns[S_ID];
     struct lake_column *src[5];
     static const char *const names[5] = {"event_id", "event_type",
@@ -170,7 +176,6 @@ static int on_silver_rows(void *ud, const struct lake_file *f,
                                          "timestamp_unix"};
     size_t r, k;
 
-    (void)f;
     for (k = 0; k < 5; k++) {
         src[k] = lake_batch_column(b, names[k]);
         if (!src[k])
@@ -189,6 +194,36 @@ static int on_silver_rows(void *ud, const struct lake_file *f,
             copy_value(&cx->out->columns[k], src[k], r);
     }
     return 0;
+}
+
+static int path_cmp(const void *a, const void *b);
+
+/* Rewrite only the silver files holding replaced rows: their other rows
+ * go into cx->out and the files are removed in the same commit. */
+static int rewrite_affected(struct cleanse *cx, struct lake_table *silver,
+                            struct lake_txn *tx)
+{
+    const struct lake_snapshot *snap = lake_table_snapshot(silver);
+    size_t i;
+    int rc = 0;
+
+    qsort(cx->affected, cx->naffected, sizeof(*cx->affected), path_cmp);
+    for (i = 0; i < snap->nfiles && !rc; i++) {
+        const struct lake_file *f = &snap->files[i];
+        const char *p = f->path;
+        struct lake_batch *b = NULL;
+        if (!bsearch(&p, cx->affected, cx->naffected, sizeof(char *),
+                     path_cmp))
+            continue;
+        rc = lake_table_read_file(silver, f, NULL, &b);
+        if (!rc)
+            rc = keep_rows(cx, b);
+        if (b)
+            lake_batch_free(b);
+        if (!rc)
+            rc = lake_txn_remove_file(tx, f);
+    }
+    return rc;
 }
 
 static void append_alive(struct cleanse *cx, struct lake_batch *dst)
@@ -313,11 +348,8 @@ static int run(int argc, char **argv)
     }
     if (!rc) {
         cx.out = lake_batch_new(&schema);
-        if (cx.need_rewrite) {
-            rc = lake_table_scan(silver, NULL, on_silver_rows, &cx, NULL);
-            if (!rc)
-                rc = lake_txn_remove_all(tx);
-        }
+        if (cx.need_rewrite)
+            rc = rewrite_affected(&cx, silver, tx);
         append_alive(&cx, cx.out);
         written = (int64_t)cx.out->columns[0].length;
         if (!rc)
@@ -390,11 +422,12 @@ done:
     }
     printf("cleansed bronze_events v%lld..v%lld: read %lld rows, filtered "
            "%lld, dropped %lld duplicates and %lld older than silver, "
-           "replaced %lld; wrote %lld rows (%lld bytes) in %.2fs; "
-           "silver_events v%lld\n",
+           "replaced %lld (rewrote %zu files); wrote %lld rows (%lld bytes) "
+           "in %.2fs; silver_events v%lld\n",
            (long long)(last + 1), (long long)bronze_v, (long long)cx.read,
            (long long)cx.filtered, (long long)cx.dups, (long long)cx.stale,
-           (long long)cx.replaced, (long long)written, (long long)bytes,
+           (long long)cx.replaced, cx.naffected, (long long)written,
+           (long long)bytes,
            elapsed, (long long)silver_v);
     snprintf(buf, sizeof(buf), "%lld", (long long)written);
     task_value_set("silver_rows_written", buf);
@@ -412,6 +445,9 @@ out:
     if (cx.out)
         lake_batch_free(cx.out);
     free(cx.alive);
+    for (i = 0; i < cx.naffected; i++)
+        free(cx.affected[i]);
+    free(cx.affected);
     if (cx.ix.rows)
         cleanse_index_release(&cx.ix);
     if (bronze)

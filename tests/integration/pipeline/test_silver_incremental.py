@@ -36,6 +36,9 @@ with Broker(home, partitions=2):
     out = cleanse(home).stdout
     check(read_count(out) == 1000, "third cleanse should read only the new "
           "bronze rows: " + out)
+    m = re.search(r"replaced (\d+) \(rewrote (\d+) files\)", out)
+    check(m and int(m.group(1)) > 0 and int(m.group(2)) > 0,
+          "late duplicates did not replace silver rows: " + out)
 
     out = cleanse(home, "--optimize", "--zorder-by", "timestamp").stdout
     check("optimized silver_events" in out, "optimize: " + out)
