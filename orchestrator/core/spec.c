@@ -1213,6 +1213,11 @@ int jc_spec_load_buffer(struct jc_job **out, const char *text, size_t len,
                      SPEC_MAX_FILE);
         return jc_err_set(JC_ETOOBIG, "'%s' is too large", name);
     }
+    /* a UTF-8 byte order mark is not JSON; editors on Windows add one */
+    if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3)) {
+        text += 3;
+        len -= 3;
+    }
     p = jc_spec__priv_new();
     fname = jc_spec__intern_file(p, name);
     if (looks_like_yaml(name, text, len)) {

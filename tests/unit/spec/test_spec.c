@@ -194,6 +194,11 @@ static void test_spec_syntax_error_has_line_col(void **state)
     assert_non_null(strstr(d.items[0].msg, "duplicate"));
     jc_diags_release(&d);
 
+    text = "\xEF\xBB\xBF{\"tasks\": []}";
+    assert_int_equal(jc_spec_load_buffer(&job, text, strlen(text), "bom.json",
+                                         NULL, &d), 0);
+    jc_job_free(job);
+
     text = "{\"hello\": 1}";
     assert_int_equal(jc_spec_load_buffer(&job, text, strlen(text), "u.json",
                                          NULL, &d), JC_EPARSE);
