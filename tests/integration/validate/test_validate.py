@@ -82,6 +82,24 @@ def test_examples_and_mixed():
           in err, "mixed good/bad files")
 
 
+def test_repo_jobs_validate():
+    """CI gate: every job definition shipped in jobs/ validates."""
+    found = []
+    for root, dirs, files in os.walk(os.path.join(SRC, "jobs")):
+        dirs[:] = [d for d in dirs if d != "workspace"]
+        for f in files:
+            if f.endswith((".json", ".yml", ".yaml")):
+                rel = os.path.relpath(os.path.join(root, f), SRC)
+                # bundle includes are validated through their root file
+                if os.path.basename(root) == "resources":
+                    continue
+                found.append(rel)
+    check(len(found) >= 4, f"job files found: {found}")
+    for rel in sorted(found):
+        rc, out, err = run("validate", rel)
+        check(rc == 0 and err == "", f"{rel} validates: {err!r}")
+
+
 def test_usage_and_missing():
     rc, out, err = run("validate")
     check(rc == 2 and "usage: jobctl validate" in err, f"no file: {rc} {err!r}")
@@ -131,6 +149,7 @@ def main():
     test_broken_fixtures()
     test_seed_and_bundle_agree()
     test_examples_and_mixed()
+    test_repo_jobs_validate()
     test_usage_and_missing()
     test_schedule_next()
     if FAILS:
