@@ -1,5 +1,5 @@
 #!/bin/sh
-# bench/remote/run.sh: N remote tasks (default 50, each 2 s on the fake
+# bench/remote/run.sh: N remote tasks (default 50, each 1 s on the fake
 # Databricks server tests/integration/remote/fakedbx.py) run by
 # `jobctl run --remote` (curl multi on one libuv thread) next to two
 # stdlib-Python baselines measured in the same run with the same poll
@@ -7,7 +7,7 @@
 # submit/poll/get-output loop per task, the way a shell loop over
 # `databricks jobs submit` behaves; "threads" = one thread per run.
 # Usage: bench/remote/run.sh [BIN_DIR] (default $JOBCTL_BIN_DIR or
-# build/bin); N=50 DURATION=2
+# build/bin); N=50 DURATION=1
 exec /usr/bin/python3 - "$@" <<'PY'
 import json, os, resource, shutil, signal, subprocess, sys, tempfile
 import threading, time, urllib.request
@@ -20,7 +20,7 @@ HERE = os.path.dirname(os.path.abspath(sys.argv[0])) if sys.argv[0] != "-" \
 SRC = os.environ.get("JOBCTL_SOURCE_DIR", os.getcwd())
 FAKE = os.path.join(SRC, "tests", "integration", "remote", "fakedbx.py")
 N = int(os.environ.get("N", "50"))
-DUR = float(os.environ.get("DURATION", "2"))
+DUR = float(os.environ.get("DURATION", "1"))
 TOKEN = "dapi-bench"
 tmp = tempfile.mkdtemp(prefix="jobctl-bench-remote-")
 fake = None
