@@ -458,7 +458,7 @@ int jc_spec_validate(const struct jc_job *job, struct jc_diags *diags)
     struct jc_src_loc loc;
     struct jc_dag *dag = NULL;
     json_t *job_clusters = json_object_get(job->settings, "job_clusters");
-    size_t i, k;
+    size_t i, k, *stamp;
     bool graph_ok = true;
 
     /* problems noted while building the model (types, run_if, ...) */
@@ -510,6 +510,7 @@ int jc_spec_validate(const struct jc_job *job, struct jc_diags *diags)
 
     /* task keys, dependencies */
     jc_dag_new(&dag, job, JC_DAG_LENIENT);
+    stamp = ju_xcalloc(job->ntasks + 1, sizeof(size_t));
     for (i = 0; i < job->ntasks; i++) {
         const struct jc_task *t = &job->tasks[i];
         size_t first;
@@ -532,7 +533,7 @@ int jc_spec_validate(const struct jc_job *job, struct jc_diags *diags)
             graph_ok = false;
         }
         for (k = 0; k < t->ndeps; k++) {
-            size_t p, k2;
+            size_t p;
             const struct jc_task *pt;
 
 #define DEPLOC() loc_of(job, dep_node(t, k), &loc)
@@ -544,15 +545,14 @@ int jc_spec_validate(const struct jc_job *job, struct jc_diags *diags)
                 graph_ok = false;
                 continue;
             }
-            for (k2 = 0; k2 < k; k2++)
-                if (!strcmp(t->deps[k2].task_key, t->deps[k].task_key))
-                    break;
-            if (k2 < k) {
+            /* O(1) duplicate test: stamp[p] == i + 1 once p was seen */
+            if (stamp[p] == i + 1) {
                 DEPLOC();
                 jc_diags_add(diags, &loc,
                              "task '%s' lists dependency '%s' twice",
                              t->task_key, t->deps[k].task_key);
             }
+            stamp[p] = i + 1;
             pt = &job->tasks[p];
             if (t->deps[k].outcome &&
                 (pt->type != JC_TASK_CONDITION ||
@@ -589,6 +589,7 @@ int jc_spec_validate(const struct jc_job *job, struct jc_diags *diags)
         free(path);
     }
     (void)graph_ok;
+    free(stamp);
     jc_dag_free(dag);
     sort_diags(diags, before);
     return diags->n > before ? JC_EINVAL : 0;
