@@ -510,3 +510,38 @@ int jc_run_foreground(struct jc_store *store, const struct jc_job *job,
     jc_run_free(run);
     return rc;
 }
+
+int jc_run_orphans_to_retry(struct jc_store *store, const struct jc_job *job,
+                            int64_t run_id, char ***keys, size_t *nkeys)
+{
+    struct jc_task_run_row *trs;
+    size_t ntr, i, k;
+    int rc;
+
+    *keys = ju_xcalloc(1, sizeof(char *));
+    *nkeys = 0;
+    if ((rc = jc_store_task_run_list(store, run_id, &trs, &ntr)))
+        return rc;
+    for (k = 0; k < job->ntasks; k++) {
+        const struct jc_task *t = &job->tasks[k];
+        const struct jc_task_run_row *last = NULL;
+        int64_t attempts = 0;
+
+        for (i = 0; i < ntr; i++) {
+            if (strcmp(trs[i].task_key, t->task_key))
+                continue;
+            attempts++;
+            last = &trs[i];
+        }
+        if (!last || !last->state_message ||
+            strncmp(last->state_message, "orphaned", 8))
+            continue;
+        if (t->max_retries >= 0 && attempts > t->max_retries)
+            continue;
+        *keys = ju_xrealloc(*keys, (*nkeys + 2) * sizeof(char *));
+        (*keys)[(*nkeys)++] = ju_xstrdup(t->task_key);
+        (*keys)[*nkeys] = NULL;
+    }
+    jc_task_run_rows_free(trs, ntr);
+    return 0;
+}

@@ -211,7 +211,7 @@ fail:
     return rc;
 }
 
-int jc_store_settle_orphans(struct jc_store *s)
+int jc_store_settle_orphans_ex(struct jc_store *s, int64_t **ids, size_t *nids)
 {
     struct jc_run_filter f = {0, true, 100000, 0};
     struct jc_run_row *runs;
@@ -219,6 +219,10 @@ int jc_store_settle_orphans(struct jc_store *s)
     int settled = 0;
     int rc;
 
+    if (ids) {
+        *ids = NULL;
+        *nids = 0;
+    }
     if ((rc = jc_store_run_list(s, &f, &runs, &n)))
         return rc;
     for (i = 0; i < n; i++) {
@@ -227,8 +231,17 @@ int jc_store_settle_orphans(struct jc_store *s)
             continue;
         if ((rc = settle_run(s, &runs[i])))
             break;
+        if (ids) {
+            *ids = ju_xrealloc(*ids, (*nids + 1) * sizeof(**ids));
+            (*ids)[(*nids)++] = runs[i].run_id;
+        }
         settled++;
     }
     jc_run_rows_free(runs, n);
     return rc ? rc : settled;
+}
+
+int jc_store_settle_orphans(struct jc_store *s)
+{
+    return jc_store_settle_orphans_ex(s, NULL, NULL);
 }

@@ -90,6 +90,16 @@ int jc_run_repair_create(struct jc_run **out, struct jc_store *store,
                          const struct jc_job *job, int64_t run_id,
                          const char *const *tasks, size_t ntasks,
                          const struct jc_run_opts *opts);
+/*
+ * After crash settling (jc_store_settle_orphans_ex): the task keys of
+ * run_id whose latest attempt was orphaned and whose retry policy allows
+ * another attempt (max_retries -1, or attempts made <= max_retries).
+ * A process that can run the job (the daemon) repairs the run with them:
+ * jc_run_repair_create(..., keys, n, ...). *keys is NULL-terminated and
+ * freed with free() on each key and the array. 0 keys: nothing to retry.
+ */
+int jc_run_orphans_to_retry(struct jc_store *store, const struct jc_job *job,
+                            int64_t run_id, char ***keys, size_t *nkeys);
 /* Start on loop; completion is reported through on_done. */
 int jc_run_start(struct jc_run *run, uv_loop_t *loop);
 /* Cancel: stop running attempts (SIGTERM, SIGKILL after grace), skip the rest. */

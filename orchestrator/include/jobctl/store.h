@@ -207,6 +207,9 @@ bool jc_store_owner_alive(int pid, int64_t start, const char *boot_id);
  * FAILED. Returns the number of runs settled (>= 0) or a JC_E* code.
  */
 int jc_store_settle_orphans(struct jc_store *s);
+/* Same, and *ids (malloc'd, may be NULL) gets the run ids settled. */
+int jc_store_settle_orphans_ex(struct jc_store *s, int64_t **ids,
+                               size_t *nids);
 
 int64_t jc_now_ms(void);
 
