@@ -36,8 +36,8 @@ static int parse_iso(const char *s, int64_t *out)
     if (s[n] || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
         se > 60)
         return -1;
-    *out = jc_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
-           h * 3600 + mi * 60 + se;
+    *out = jc_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 +
+           mi * 60 + se;
     return 0;
 }
 
@@ -69,8 +69,9 @@ int cmd_schedule(int argc, char **argv)
             }
         } else if (!strcmp(argv[a], "--from") && a + 1 < argc) {
             if (parse_iso(argv[++a], &t) < 0) {
-                fprintf(stderr, "jobctl schedule: --from needs "
-                                "YYYY-MM-DD[THH:MM:SSZ], not '%s'\n",
+                fprintf(stderr,
+                        "jobctl schedule: --from needs "
+                        "YYYY-MM-DD[THH:MM:SSZ], not '%s'\n",
                         argv[a]);
                 return 2;
             }
@@ -108,9 +109,8 @@ int cmd_schedule(int argc, char **argv)
         jc_job_free(job);
         return 1;
     }
-    if (jc_tz_load(&tz, job->schedule.timezone_id
-                            ? job->schedule.timezone_id
-                            : "UTC") < 0) {
+    if (jc_tz_load(&tz, job->schedule.timezone_id ? job->schedule.timezone_id
+                                                  : "UTC") < 0) {
         fprintf(stderr, "%s: unknown timezone_id '%s'\n", file,
                 job->schedule.timezone_id);
         jc_cron_free(cron);

@@ -92,7 +92,8 @@ int cmd_validate(int argc, char **argv)
     }
     for (i = 0; i < o.nvars; i++) {
         if (!strchr(vars[i], '=')) {
-            fprintf(stderr, "jobctl validate: --var needs name=value, not '%s'\n",
+            fprintf(stderr,
+                    "jobctl validate: --var needs name=value, not '%s'\n",
                     vars[i]);
             free(vars);
             free(files);

@@ -75,7 +75,8 @@ static json_t *merge_value(json_t *base, json_t *over, const char *key)
         const char *k;
         json_t *v;
 
-        json_object_foreach(over, k, v) {
+        json_object_foreach(over, k, v)
+        {
             json_t *m = merge_value(json_object_get(base, k), v, k);
 
             json_object_set_new(base, k, m);
@@ -90,8 +91,7 @@ static json_t *merge_value(json_t *base, json_t *over, const char *key)
             json_t *oid = json_object_get(o, idk);
             bool done = false;
 
-            for (j = 0; json_is_string(oid) && j < json_array_size(base);
-                 j++) {
+            for (j = 0; json_is_string(oid) && j < json_array_size(base); j++) {
                 json_t *b = json_array_get(base, j);
                 json_t *bid = json_object_get(b, idk);
 
@@ -167,8 +167,7 @@ static void do_includes(struct bctx *c)
         if (json_string_value(pat)[0] == '/')
             snprintf(full, sizeof(full), "%s", json_string_value(pat));
         else
-            snprintf(full, sizeof(full), "%s/%s", dir,
-                     json_string_value(pat));
+            snprintf(full, sizeof(full), "%s/%s", dir, json_string_value(pat));
         memset(&g, 0, sizeof(g));
         grc = glob(full, 0, NULL, &g);
         if (grc == GLOB_NOMATCH || (grc == 0 && g.gl_pathc == 0)) {
@@ -246,7 +245,8 @@ static json_t *select_target(struct bctx *c)
         c->target = c->opts->target;
         return t;
     }
-    json_object_foreach(targets, k, v) {
+    json_object_foreach(targets, k, v)
+    {
         if (json_is_object(v) && json_is_true(json_object_get(v, "default"))) {
             c->target = k;
             return v;
@@ -261,7 +261,8 @@ static void apply_target(struct bctx *c, json_t *t)
     const char *k;
     json_t *v;
 
-    json_object_foreach(t, k, v) {
+    json_object_foreach(t, k, v)
+    {
         json_t *m;
 
         if (!strcmp(k, "default") || !strcmp(k, "mode") ||
@@ -285,7 +286,8 @@ static void collect_vars(struct bctx *c, json_t *target)
         berr(c, decl, "'variables' must be a mapping");
         return;
     }
-    json_object_foreach(decl, k, v) {
+    json_object_foreach(decl, k, v)
+    {
         if (json_is_object(v)) {
             json_t *d = json_object_get(v, "default");
 
@@ -295,19 +297,21 @@ static void collect_vars(struct bctx *c, json_t *target)
             json_object_set(c->vars, k, v);
         }
     }
-    json_object_foreach(tv, k, v) {
+    json_object_foreach(tv, k, v)
+    {
         json_t *val = v;
 
         if (!json_object_get(decl, k)) {
-            berr(c, v, "target '%s' sets undeclared variable '%s'",
-                 c->target, k);
+            berr(c, v, "target '%s' sets undeclared variable '%s'", c->target,
+                 k);
             return;
         }
         if (json_is_object(v) && json_object_get(v, "default"))
             val = json_object_get(v, "default");
         json_object_set(c->vars, k, val);
     }
-    json_object_foreach(decl, k, v) {
+    json_object_foreach(decl, k, v)
+    {
         char env[300];
         const char *e;
 
@@ -322,15 +326,15 @@ static void collect_vars(struct bctx *c, json_t *target)
 
         if (!eq || eq == c->opts->vars[i] ||
             (size_t)(eq - c->opts->vars[i]) >= sizeof(name)) {
-            berr(c, NULL, "--var needs name=value, not '%s'",
-                 c->opts->vars[i]);
+            berr(c, NULL, "--var needs name=value, not '%s'", c->opts->vars[i]);
             return;
         }
         snprintf(name, sizeof(name), "%.*s", (int)(eq - c->opts->vars[i]),
                  c->opts->vars[i]);
         if (!json_object_get(decl, name)) {
-            berr(c, NULL, "--var '%s': variable is not declared in "
-                          "'variables'",
+            berr(c, NULL,
+                 "--var '%s': variable is not declared in "
+                 "'variables'",
                  name);
             return;
         }
@@ -382,18 +386,20 @@ static json_t *resolve_ref(struct bctx *c, const json_t *at, const char *path,
     if (!strncmp(path, "var.", 4)) {
         const char *name = path + 4;
         json_t *v = json_object_get(c->vars, name);
-        json_t *decl = json_object_get(json_object_get(c->root, "variables"),
-                                       name);
+        json_t *decl =
+            json_object_get(json_object_get(c->root, "variables"), name);
 
         if (!v) {
             if (json_object_get(decl, "lookup"))
-                berr(c, at, "variable '%s' uses 'lookup', which needs a "
-                            "workspace; set it with --var or "
-                            "BUNDLE_VAR_%s",
+                berr(c, at,
+                     "variable '%s' uses 'lookup', which needs a "
+                     "workspace; set it with --var or "
+                     "BUNDLE_VAR_%s",
                      name, name);
             else if (decl)
-                berr(c, at, "variable '%s' has no value (no default, "
-                            "--var or BUNDLE_VAR_%s)",
+                berr(c, at,
+                     "variable '%s' has no value (no default, "
+                     "--var or BUNDLE_VAR_%s)",
                      name, name);
             else
                 berr(c, at, "reference to undeclared variable '%s'", name);
@@ -483,8 +489,9 @@ static json_t *interp_string(struct bctx *c, json_t *node, int depth)
         } else if (json_is_boolean(v)) {
             ju_buf_adds(&b, json_is_true(v) ? "true" : "false");
         } else if (v && !json_is_null(v)) {
-            berr(c, node, "'${%s}' is a complex value and cannot be part of "
-                          "a longer string",
+            berr(c, node,
+                 "'${%s}' is a complex value and cannot be part of "
+                 "a longer string",
                  path);
         }
         json_decref(v);
@@ -519,7 +526,8 @@ static json_t *interp(struct bctx *c, json_t *node, int depth)
         const char *k;
         json_t *v;
 
-        json_object_foreach(node, k, v) {
+        json_object_foreach(node, k, v)
+        {
             json_t *nv = interp(c, json_incref(v), depth);
 
             if (nv != v && nv)
@@ -543,8 +551,8 @@ static json_t *interp(struct bctx *c, json_t *node, int depth)
     return node;
 }
 
-int jc_bundle__resolve(json_t **settings_out, char **job_key_out,
-                       json_t *root, const char *root_path,
+int jc_bundle__resolve(json_t **settings_out, char **job_key_out, json_t *root,
+                       const char *root_path,
                        const struct jc_spec_load_opts *opts,
                        struct jc_spec_priv *p, struct jc_diags *diags)
 {
@@ -573,7 +581,8 @@ int jc_bundle__resolve(json_t **settings_out, char **job_key_out,
         berr(&c, json_object_get(root, "resources"),
              "bundle has no 'resources.jobs'");
     if (!c.failed) {
-        json_object_foreach(jobs, k, v) {
+        json_object_foreach(jobs, k, v)
+        {
             if (opts && opts->job_key && strcmp(k, opts->job_key))
                 continue;
             key = k;

@@ -19,7 +19,7 @@
 enum { F_SEC, F_MIN, F_HOUR, F_DOM, F_MON, F_DOW, F_YEAR, F_COUNT };
 
 static const char *const field_names[F_COUNT] = {
-    "seconds", "minutes", "hours", "day-of-month",
+    "seconds", "minutes",     "hours", "day-of-month",
     "month",   "day-of-week", "year"};
 static const int fld_min[F_COUNT] = {0, 0, 0, 1, 1, 1, 1970};
 static const int fld_max[F_COUNT] = {59, 59, 23, 31, 12, 7, 2099};
@@ -292,15 +292,15 @@ static int parse_field(struct pstate *ps, struct jc_cron *c, const char *s,
         else if (f == F_DOW)
             c->dow_q = true;
         else
-            return perr(ps, s, "'?' is only allowed in day-of-month and "
-                               "day-of-week");
+            return perr(ps, s,
+                        "'?' is only allowed in day-of-month and "
+                        "day-of-week");
         return 0;
     }
     if (has_char(s, end, '?'))
         return perr(ps, s, "'?' must stand alone");
-    if (f == F_DOM &&
-        (has_char(s, end, 'L') || has_char(s, end, 'l') ||
-         has_char(s, end, 'W') || has_char(s, end, 'w')))
+    if (f == F_DOM && (has_char(s, end, 'L') || has_char(s, end, 'l') ||
+                       has_char(s, end, 'W') || has_char(s, end, 'w')))
         return parse_dom_special(ps, c, s, end);
     if (f == F_DOW && (has_char(s, end, '#') ||
                        (end > s && (end[-1] == 'L' || end[-1] == 'l'))))
@@ -373,8 +373,9 @@ int jc_cron_parse(struct jc_cron **out, const char *expr, char *err,
     ps.field = -1;
     if (c->dom_q && c->dow_q) {
         jc_cron_free(c);
-        return perr(&ps, expr, "day-of-month and day-of-week cannot both "
-                               "be '?'");
+        return perr(&ps, expr,
+                    "day-of-month and day-of-week cannot both "
+                    "be '?'");
     }
     if (!c->dom_q && !c->dow_q) {
         jc_cron_free(c);
@@ -446,7 +447,8 @@ static bool day_matches(const struct jc_cron *c, int64_t y, unsigned m,
     case DOW_LAST_OF:
         return (int)wd + 1 == c->dow_day && d + 7 > last;
     case DOW_NTH:
-        return (int)wd + 1 == c->dow_day && (int)((d - 1) / 7 + 1) == c->dow_nth;
+        return (int)wd + 1 == c->dow_day &&
+               (int)((d - 1) / 7 + 1) == c->dow_nth;
     }
     return false;
 }
@@ -460,8 +462,8 @@ static int64_t fdiv(int64_t a, int64_t b)
     return q;
 }
 
-int jc_cron_next(const struct jc_cron *c, const struct jc_tz *tz,
-                 int64_t after, int64_t *next)
+int jc_cron_next(const struct jc_cron *c, const struct jc_tz *tz, int64_t after,
+                 int64_t *next)
 {
     int32_t off_min, off_max;
     int64_t day, y;

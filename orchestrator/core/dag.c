@@ -41,8 +41,7 @@ static uint64_t fnv1a(const char *s)
     return h;
 }
 
-bool jc_dag_lookup(const struct jc_dag *dag, const char *task_key,
-                   size_t *idx)
+bool jc_dag_lookup(const struct jc_dag *dag, const char *task_key, size_t *idx)
 {
     size_t i;
 
@@ -129,8 +128,7 @@ int jc_dag_new(struct jc_dag **out, const struct jc_job *job, unsigned flags)
             if (!jc_dag_lookup(d, t->deps[k].task_key, &p)) {
                 if (lenient)
                     continue;
-                jc_err_set(JC_EINVAL,
-                           "task '%s' depends on unknown task '%s'",
+                jc_err_set(JC_EINVAL, "task '%s' depends on unknown task '%s'",
                            t->task_key, t->deps[k].task_key);
                 jc_dag_free(d);
                 return JC_EINVAL;
@@ -210,8 +208,7 @@ const size_t *jc_dag_parents(const struct jc_dag *dag, size_t idx, size_t *n)
     return dag->par + dag->par_off[idx];
 }
 
-const size_t *jc_dag_children(const struct jc_dag *dag, size_t idx,
-                              size_t *n)
+const size_t *jc_dag_children(const struct jc_dag *dag, size_t idx, size_t *n)
 {
     *n = dag->chi_off[idx + 1] - dag->chi_off[idx];
     return dag->chi + dag->chi_off[idx];
@@ -302,8 +299,8 @@ static void closure(const struct jc_dag *dag, bool *mark, bool down)
             stack[sp++] = i;
     while (sp) {
         size_t u = stack[--sp];
-        const size_t *adj = down ? dag->chi + dag->chi_off[u]
-                                 : dag->par + dag->par_off[u];
+        const size_t *adj =
+            down ? dag->chi + dag->chi_off[u] : dag->par + dag->par_off[u];
         size_t nadj = down ? dag->chi_off[u + 1] - dag->chi_off[u]
                            : dag->par_off[u + 1] - dag->par_off[u];
 

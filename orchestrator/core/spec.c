@@ -273,11 +273,21 @@ static void js_string(struct jscan *j, struct ju_buf *key)
             if (!key)
                 continue;
             switch (e) {
-            case 'n': ju_buf_addc(key, '\n'); break;
-            case 't': ju_buf_addc(key, '\t'); break;
-            case 'r': ju_buf_addc(key, '\r'); break;
-            case 'b': ju_buf_addc(key, '\b'); break;
-            case 'f': ju_buf_addc(key, '\f'); break;
+            case 'n':
+                ju_buf_addc(key, '\n');
+                break;
+            case 't':
+                ju_buf_addc(key, '\t');
+                break;
+            case 'r':
+                ju_buf_addc(key, '\r');
+                break;
+            case 'b':
+                ju_buf_addc(key, '\b');
+                break;
+            case 'f':
+                ju_buf_addc(key, '\f');
+                break;
             case 'u': {
                 /* decode \uXXXX (with surrogate pairs) to UTF-8 */
                 unsigned long cp = 0;
@@ -314,7 +324,9 @@ static void js_string(struct jscan *j, struct ju_buf *key)
                 }
                 break;
             }
-            default: ju_buf_addc(key, e); break;
+            default:
+                ju_buf_addc(key, e);
+                break;
             }
             continue;
         }
@@ -331,18 +343,16 @@ static void js_string(struct jscan *j, struct ju_buf *key)
 }
 
 /* key: the object key or array name this value is under (for tasks_only) */
-static void js_value(struct jscan *j, json_t *node, const char *key,
-                     bool elem)
+static void js_value(struct jscan *j, json_t *node, const char *key, bool elem)
 {
     char c;
 
     js_ws(j);
     if (j->pos >= j->len || j->depth > 4096)
         return;
-    if (node && (!j->tasks_only ||
-                 (key && json_is_object(node) &&
-                  ((elem && !strcmp(key, "tasks")) ||
-                   (!elem && !strcmp(key, "task"))))))
+    if (node && (!j->tasks_only || (key && json_is_object(node) &&
+                                    ((elem && !strcmp(key, "tasks")) ||
+                                     (!elem && !strcmp(key, "task"))))))
         jc_spec__loc_set(j->p, node, j->file, j->line, js_col(j));
     c = j->s[j->pos];
     if (c == '{') {
@@ -441,8 +451,7 @@ static void index_full(struct jc_spec_priv *p, const char *file,
 }
 
 void jc_spec__index_json(struct jc_spec_priv *p, const char *file,
-                         const char *text, size_t len, json_t *root,
-                         bool full)
+                         const char *text, size_t len, json_t *root, bool full)
 {
     if (full) {
         index_full(p, file, text, len, root);
@@ -475,8 +484,7 @@ int jc_run_if_parse(const char *s, enum jc_run_if *out)
 {
     size_t i;
 
-    for (i = 0; s && i < sizeof(run_if_names) / sizeof(run_if_names[0]);
-         i++) {
+    for (i = 0; s && i < sizeof(run_if_names) / sizeof(run_if_names[0]); i++) {
         if (!strcmp(s, run_if_names[i])) {
             *out = (enum jc_run_if)i;
             return 0;
@@ -662,7 +670,8 @@ static void get_kv_map(struct bctx *c, json_t *obj, const char *key,
         return;
     }
     *out = ju_xcalloc(json_object_size(v) + 1, sizeof(**out));
-    json_object_foreach(v, k, val) {
+    json_object_foreach(v, k, val)
+    {
         char *s = scalar_to_str(val);
 
         if (!s) {
@@ -681,8 +690,7 @@ static void get_kv_map(struct bctx *c, json_t *obj, const char *key,
 static void task_release(struct jc_task *t);
 
 static void parse_task(struct jc_job *job, struct jc_spec_priv *p,
-                       struct jc_task *t, json_t *obj, bool nested,
-                       size_t idx);
+                       struct jc_task *t, json_t *obj, bool nested, size_t idx);
 
 static void parse_type(struct bctx *c, struct jc_task *t, json_t *obj,
                        bool nested)
@@ -751,7 +759,8 @@ static void parse_type(struct bctx *c, struct jc_task *t, json_t *obj,
             t->for_each_inputs = json_dumps(in, JSON_COMPACT);
         t->for_each_concurrency = get_int(c, body, "concurrency", 1);
         if (nested) {
-            note(c, body, "a for_each_task cannot be nested in a for_each_task");
+            note(c, body,
+                 "a for_each_task cannot be nested in a for_each_task");
         } else if (json_is_object(nt)) {
             t->for_each_task = ju_xcalloc(1, sizeof(*t->for_each_task));
             parse_task(c->job, c->p, t->for_each_task, nt, true, 0);
@@ -772,16 +781,15 @@ static void parse_type(struct bctx *c, struct jc_task *t, json_t *obj,
 }
 
 static void parse_task(struct jc_job *job, struct jc_spec_priv *p,
-                       struct jc_task *t, json_t *obj, bool nested,
-                       size_t idx)
+                       struct jc_task *t, json_t *obj, bool nested, size_t idx)
 {
     struct bctx c;
     char what[320];
     json_t *v;
     size_t i;
-    static const char *const compute_keys[] = {
-        "existing_cluster_id", "new_cluster", "job_cluster_key",
-        "environment_key"};
+    static const char *const compute_keys[] = {"existing_cluster_id",
+                                               "new_cluster", "job_cluster_key",
+                                               "environment_key"};
     const char *compute_first = NULL;
 
     t->raw = json_incref(obj);
@@ -818,8 +826,9 @@ static void parse_task(struct jc_job *job, struct jc_spec_priv *p,
                 json_t *o = json_object_get(d, "outcome");
 
                 if (!json_is_string(k)) {
-                    note(&c, d, "'depends_on' entries need a string "
-                                "'task_key'");
+                    note(&c, d,
+                         "'depends_on' entries need a string "
+                         "'task_key'");
                     continue;
                 }
                 t->deps[t->ndeps].task_key = ju_xstrdup(json_string_value(k));
@@ -860,9 +869,10 @@ static void parse_task(struct jc_job *job, struct jc_spec_priv *p,
         if (!v || json_is_null(v))
             continue;
         if (compute_first) {
-            note(&c, v, "only one of existing_cluster_id, new_cluster, "
-                        "job_cluster_key, environment_key may be set "
-                        "(found '%s' and '%s')",
+            note(&c, v,
+                 "only one of existing_cluster_id, new_cluster, "
+                 "job_cluster_key, environment_key may be set "
+                 "(found '%s' and '%s')",
                  compute_first, compute_keys[i]);
             continue;
         }
@@ -1007,8 +1017,7 @@ int jc_spec__build(struct jc_job **out, json_t *document, json_t *settings,
             job->name = ju_xstrdup(json_string_value(v));
     }
     job->timeout_seconds = get_int(&c, settings, "timeout_seconds", 0);
-    job->max_concurrent_runs =
-        get_int(&c, settings, "max_concurrent_runs", 1);
+    job->max_concurrent_runs = get_int(&c, settings, "max_concurrent_runs", 1);
     v = json_object_get(settings, "queue");
     if (json_is_object(v))
         job->queue_enabled = get_bool(&c, v, "enabled", false);
@@ -1037,8 +1046,8 @@ int jc_spec__build(struct jc_job **out, json_t *document, json_t *settings,
         if (!json_is_array(v)) {
             note(&c, v, "'parameters' must be a list of {name, default}");
         } else {
-            job->params = ju_xcalloc(json_array_size(v) + 1,
-                                     sizeof(*job->params));
+            job->params =
+                ju_xcalloc(json_array_size(v) + 1, sizeof(*job->params));
             for (i = 0; i < json_array_size(v); i++) {
                 json_t *pe = json_array_get(v, i);
                 json_t *nm = json_object_get(pe, "name");
@@ -1070,8 +1079,7 @@ int jc_spec__build(struct jc_job **out, json_t *document, json_t *settings,
                 note(&c, to, "'tasks' entries must be objects");
                 continue;
             }
-            parse_task(job, job->priv, &job->tasks[job->ntasks], to, false,
-                       i);
+            parse_task(job, job->priv, &job->tasks[job->ntasks], to, false, i);
             job->ntasks++;
         }
     }
@@ -1126,8 +1134,7 @@ static int load_doc(struct jc_job **out, json_t *doc, const char *name,
     if (!json_is_object(doc)) {
         jc_spec__loc_get(p, doc, &loc);
         jc_diags_add(diags, &loc, "job file must contain an object");
-        rc = jc_err_set(JC_EPARSE, "%s: job file must contain an object",
-                          name);
+        rc = jc_err_set(JC_EPARSE, "%s: job file must contain an object", name);
         jc_spec__priv_free(p);
         return rc;
     }
@@ -1171,8 +1178,7 @@ static int load_doc(struct jc_job **out, json_t *doc, const char *name,
         settings = json_incref(doc);
     } else if (json_is_object(json_object_get(doc, "resources")) ||
                json_object_get(doc, "bundle")) {
-        rc = jc_bundle__resolve(&settings, &job_key, doc, name, opts, p,
-                                diags);
+        rc = jc_bundle__resolve(&settings, &job_key, doc, name, opts, p, diags);
         if (rc < 0) {
             jc_spec__priv_free(p);
             return rc;
@@ -1229,15 +1235,15 @@ int jc_spec_load_buffer(struct jc_job **out, const char *text, size_t len,
     } else {
         json_error_t e;
 
-        doc = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
-                         &e);
+        doc =
+            json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &e);
         if (!doc) {
             struct jc_src_loc loc = {fname, e.line > 0 ? e.line : 1,
                                      e.column > 0 ? e.column : 1};
 
             jc_diags_add(diags, &loc, "%s", e.text);
-            rc = jc_err_set(JC_EPARSE, "%s:%d:%d: %s", name, loc.line,
-                              loc.col, e.text);
+            rc = jc_err_set(JC_EPARSE, "%s:%d:%d: %s", name, loc.line, loc.col,
+                            e.text);
             jc_spec__priv_free(p);
             return rc;
         }

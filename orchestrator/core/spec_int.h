@@ -54,8 +54,7 @@ bool jc_spec__loc_get(const struct jc_spec_priv *p, const json_t *node,
  * (root must then stay alive and unmodified as long as p).
  */
 void jc_spec__index_json(struct jc_spec_priv *p, const char *file,
-                         const char *text, size_t len, json_t *root,
-                         bool full);
+                         const char *text, size_t len, json_t *root, bool full);
 
 /*
  * Build the model from a settings object (borrowed; a reference is taken)
@@ -66,17 +65,16 @@ int jc_spec__build(struct jc_job **out, json_t *document, json_t *settings,
                    struct jc_spec_priv *priv);
 
 /* yaml.c: YAML text -> json_t with locations; JC_EPARSE + diags on error. */
-int jc_yaml__load(json_t **out, const char *text, size_t len,
-                  const char *name, struct jc_spec_priv *p,
-                  struct jc_diags *diags);
+int jc_yaml__load(json_t **out, const char *text, size_t len, const char *name,
+                  struct jc_spec_priv *p, struct jc_diags *diags);
 
 /*
  * bundle.c: a bundle document (root of databricks.yml, already converted)
  * -> the selected job's settings (new reference) and its resources key.
  * root_path is the root file (for include: globs), may be NULL.
  */
-int jc_bundle__resolve(json_t **settings_out, char **job_key_out,
-                       json_t *root, const char *root_path,
+int jc_bundle__resolve(json_t **settings_out, char **job_key_out, json_t *root,
+                       const char *root_path,
                        const struct jc_spec_load_opts *opts,
                        struct jc_spec_priv *p, struct jc_diags *diags);
 

@@ -85,8 +85,7 @@ static void check_task(const struct jc_job *job, const struct jc_task *t,
                      t->task_key);
     }
     if (t->min_retry_interval_millis < 0) {
-        loc_of(job, json_object_get(t->raw, "min_retry_interval_millis"),
-               &loc);
+        loc_of(job, json_object_get(t->raw, "min_retry_interval_millis"), &loc);
         jc_diags_add(diags, &loc,
                      "task '%s': min_retry_interval_millis must not be "
                      "negative",
@@ -130,8 +129,9 @@ static void check_task(const struct jc_job *job, const struct jc_task *t,
     }
     if (t->type == JC_TASK_CONDITION) {
         static const char *const ops[] = {
-            "EQUAL_TO",  "NOT_EQUAL", "GREATER_THAN", "GREATER_THAN_OR_EQUAL",
-            "LESS_THAN", "LESS_THAN_OR_EQUAL"};
+            "EQUAL_TO",     "NOT_EQUAL",
+            "GREATER_THAN", "GREATER_THAN_OR_EQUAL",
+            "LESS_THAN",    "LESS_THAN_OR_EQUAL"};
         size_t i;
         bool ok = false;
 
@@ -209,9 +209,8 @@ static void check_schedule(const struct jc_job *job, struct jc_diags *diags)
     }
     v = json_object_get(s, "pause_status");
     if (v && !json_is_null(v) &&
-        (!json_is_string(v) ||
-         (strcmp(json_string_value(v), "PAUSED") &&
-          strcmp(json_string_value(v), "UNPAUSED")))) {
+        (!json_is_string(v) || (strcmp(json_string_value(v), "PAUSED") &&
+                                strcmp(json_string_value(v), "UNPAUSED")))) {
         loc_of(job, v, &loc);
         jc_diags_add(diags, &loc,
                      "schedule: pause_status must be PAUSED or UNPAUSED");
@@ -358,7 +357,8 @@ static void walk_refs(const struct jc_job *job, const struct jc_dag *dag,
         if (strstr(json_string_value(node), "{{"))
             check_refs_in(job, dag, i, up, node, diags);
     } else if (json_is_object(node)) {
-        json_object_foreach((json_t *)node, k, v) {
+        json_object_foreach((json_t *)node, k, v)
+        {
             if (strcmp(k, "depends_on"))
                 walk_refs(job, dag, i, up, v, depth + 1, diags);
         }
@@ -381,9 +381,8 @@ static bool has_task_ref(const json_t *node, int depth)
         return strstr(json_string_value(node), "tasks.") &&
                strstr(json_string_value(node), "{{");
     if (json_is_object(node)) {
-        json_object_foreach((json_t *)node, k, v)
-            if (has_task_ref(v, depth + 1))
-                return true;
+        json_object_foreach((json_t *)node, k,
+                            v) if (has_task_ref(v, depth + 1)) return true;
     } else if (json_is_array(node)) {
         for (n = 0; n < json_array_size(node); n++)
             if (has_task_ref(json_array_get(node, n), depth + 1))
@@ -487,10 +486,10 @@ int jc_spec_validate(const struct jc_job *job, struct jc_diags *diags)
     }
     for (i = 0; i < job->nparams; i++) {
         if (!param_name_ok(job->params[i].name)) {
-            loc_of(job,
-                   json_array_get(json_object_get(job->settings,
-                                                  "parameters"), i),
-                   &loc);
+            loc_of(
+                job,
+                json_array_get(json_object_get(job->settings, "parameters"), i),
+                &loc);
             jc_diags_add(diags, &loc,
                          "job parameter name '%s' may only use "
                          "[A-Za-z0-9_.-]",
@@ -554,10 +553,9 @@ int jc_spec_validate(const struct jc_job *job, struct jc_diags *diags)
             }
             stamp[p] = i + 1;
             pt = &job->tasks[p];
-            if (t->deps[k].outcome &&
-                (pt->type != JC_TASK_CONDITION ||
-                 (strcmp(t->deps[k].outcome, "true") &&
-                  strcmp(t->deps[k].outcome, "false")))) {
+            if (t->deps[k].outcome && (pt->type != JC_TASK_CONDITION ||
+                                       (strcmp(t->deps[k].outcome, "true") &&
+                                        strcmp(t->deps[k].outcome, "false")))) {
                 DEPLOC();
                 if (pt->type != JC_TASK_CONDITION)
                     jc_diags_add(diags, &loc,

@@ -122,8 +122,7 @@ int32_t jc_tz_offset_at(const struct jc_tz *tz, int64_t utc)
     return period_off(tz, period_of(tz, utc));
 }
 
-int jc_tz_local_to_utc(const struct jc_tz *tz, int64_t wall,
-                       int64_t *earliest)
+int jc_tz_local_to_utc(const struct jc_tz *tz, int64_t wall, int64_t *earliest)
 {
     size_t p, p0, p1;
     int count = 0;
@@ -152,8 +151,8 @@ void jc_tz_offset_range(const struct jc_tz *tz, int32_t *min, int32_t *max)
     *max = tz ? tz->off_max : 0;
 }
 
-void jc_tz_offset_range_from(const struct jc_tz *tz, int64_t utc,
-                             int32_t *min, int32_t *max)
+void jc_tz_offset_range_from(const struct jc_tz *tz, int64_t utc, int32_t *min,
+                             int32_t *max)
 {
     size_t p;
 
@@ -236,8 +235,8 @@ static int read_head(const unsigned char *p, size_t len, struct tzhead *h)
 
 static size_t body_len(const struct tzhead *h, unsigned tsize)
 {
-    return (size_t)h->time * tsize + h->time + (size_t)h->type * 6 +
-           h->chars + (size_t)h->leap * (tsize + 4) + h->isstd + h->isut;
+    return (size_t)h->time * tsize + h->time + (size_t)h->type * 6 + h->chars +
+           (size_t)h->leap * (tsize + 4) + h->isstd + h->isut;
 }
 
 /* POSIX TZ string pieces */
@@ -400,8 +399,8 @@ static void apply_footer(struct jc_tz *tz, const char *s)
 
             if (t < 0)
                 return;
-            tz->trans = ju_xrealloc(tz->trans,
-                                    (tz->ntrans + 1) * sizeof(*tz->trans));
+            tz->trans =
+                ju_xrealloc(tz->trans, (tz->ntrans + 1) * sizeof(*tz->trans));
             tz->tidx = ju_xrealloc(tz->tidx, tz->ntrans + 1);
             tz->trans[tz->ntrans] = tz->trans[tz->ntrans - 1] + 1;
             tz->tidx[tz->ntrans++] = (uint8_t)t;
@@ -479,8 +478,8 @@ static int parse_tzif(struct jc_tz *tz, const unsigned char *p, size_t len)
     tz->trans = ju_xcalloc(h.time + 1, sizeof(*tz->trans));
     tz->tidx = ju_xcalloc(h.time + 1, 1);
     for (i = 0; i < h.time; i++) {
-        tz->trans[i] = tsize == 8 ? be64(tt + i * 8)
-                                  : (int64_t)(int32_t)be32(tt + i * 4);
+        tz->trans[i] =
+            tsize == 8 ? be64(tt + i * 8) : (int64_t)(int32_t)be32(tt + i * 4);
         tz->tidx[i] = ti[i];
         if (ti[i] >= h.type || (i && tz->trans[i] <= tz->trans[i - 1]))
             return JC_EPARSE;
@@ -498,8 +497,7 @@ static int parse_tzif(struct jc_tz *tz, const unsigned char *p, size_t len)
         size_t fo = off + body_len(&h, 8);
 
         if (fo < len && p[fo] == '\n') {
-            const unsigned char *e =
-                memchr(p + fo + 1, '\n', len - fo - 1);
+            const unsigned char *e = memchr(p + fo + 1, '\n', len - fo - 1);
 
             if (e && (size_t)(e - (p + fo + 1)) < sizeof(footer)) {
                 memcpy(footer, p + fo + 1, (size_t)(e - (p + fo + 1)));

@@ -54,9 +54,9 @@ static bool all_digits(const char *s, size_t n, int base)
         return false;
     for (i = 0; i < n; i++) {
         char ch = s[i];
-        bool ok = base == 16 ? ((ch >= '0' && ch <= '9') ||
-                                (ch >= 'a' && ch <= 'f') ||
-                                (ch >= 'A' && ch <= 'F'))
+        bool ok = base == 16
+                      ? ((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') ||
+                         (ch >= 'A' && ch <= 'F'))
                   : base == 8 ? (ch >= '0' && ch <= '7')
                               : (ch >= '0' && ch <= '9');
 
@@ -175,12 +175,10 @@ static bool is_merge_key(const yaml_node_t *k)
 {
     return k && k->type == YAML_SCALAR_NODE &&
            k->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
-           k->data.scalar.length == 2 &&
-           !memcmp(k->data.scalar.value, "<<", 2);
+           k->data.scalar.length == 2 && !memcmp(k->data.scalar.value, "<<", 2);
 }
 
-static void merge_from(struct yctx *c, json_t *obj, yaml_node_t *src,
-                       int depth)
+static void merge_from(struct yctx *c, json_t *obj, yaml_node_t *src, int depth)
 {
     json_t *m;
     const char *k;
@@ -190,12 +188,14 @@ static void merge_from(struct yctx *c, json_t *obj, yaml_node_t *src,
     if (!m)
         return;
     if (!json_is_object(m)) {
-        yerr(c, &src->start_mark, "merge key '<<' needs a mapping or a list "
-                                  "of mappings");
+        yerr(c, &src->start_mark,
+             "merge key '<<' needs a mapping or a list "
+             "of mappings");
         json_decref(m);
         return;
     }
-    json_object_foreach(m, k, v) {
+    json_object_foreach(m, k, v)
+    {
         if (!json_object_get(obj, k))
             json_object_set(obj, k, v);
     }
@@ -237,9 +237,8 @@ static json_t *conv_map(struct yctx *c, yaml_node_t *node, int depth)
 
             if (jc_spec__loc_get(c->p, json_object_get(obj, key), &first) &&
                 first.file == c->file)
-                yerr(c, &k->start_mark,
-                     "duplicate key '%s' (first at line %d)", key,
-                     first.line);
+                yerr(c, &k->start_mark, "duplicate key '%s' (first at line %d)",
+                     key, first.line);
             else
                 yerr(c, &k->start_mark, "duplicate key '%s'", key);
             free(key);
@@ -314,8 +313,7 @@ static json_t *conv(struct yctx *c, yaml_node_t *node, int depth)
         out = json_array();
         for (it = node->data.sequence.items.start;
              it < node->data.sequence.items.top; it++) {
-            json_t *v = conv(c, yaml_document_get_node(c->doc, *it),
-                             depth + 1);
+            json_t *v = conv(c, yaml_document_get_node(c->doc, *it), depth + 1);
 
             if (!v) {
                 json_decref(out);
@@ -335,9 +333,8 @@ static json_t *conv(struct yctx *c, yaml_node_t *node, int depth)
     return out;
 }
 
-int jc_yaml__load(json_t **out, const char *text, size_t len,
-                  const char *name, struct jc_spec_priv *p,
-                  struct jc_diags *diags)
+int jc_yaml__load(json_t **out, const char *text, size_t len, const char *name,
+                  struct jc_spec_priv *p, struct jc_diags *diags)
 {
     yaml_parser_t parser;
     yaml_document_t doc;

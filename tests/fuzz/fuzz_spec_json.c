@@ -18,8 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (size > (1u << 20))
         return 0;
-    if (jc_spec_load_buffer(&job, (const char *)data, size, "fuzz.json",
-                            NULL, &d) == 0) {
+    if (jc_spec_load_buffer(&job, (const char *)data, size, "fuzz.json", NULL,
+                            &d) == 0) {
         struct jc_dag *dag = NULL;
 
         jc_spec_validate(job, &d);

@@ -14,8 +14,9 @@
 struct jc_dag;
 
 /* Flags for jc_dag_new. */
-#define JC_DAG_LENIENT 1u /* ignore duplicate keys (first wins) and unknown
-                           * depends_on (dropped) instead of failing */
+#define JC_DAG_LENIENT                                                         \
+    1u /* ignore duplicate keys (first wins) and unknown                       \
+        * depends_on (dropped) instead of failing */
 
 /*
  * Build the graph of job (borrowed; must outlive the dag). Strict mode
@@ -29,13 +30,10 @@ void jc_dag_free(struct jc_dag *dag);
 
 size_t jc_dag_size(const struct jc_dag *dag);
 /* Index of a task_key; false when unknown. */
-bool jc_dag_lookup(const struct jc_dag *dag, const char *task_key,
-                   size_t *idx);
+bool jc_dag_lookup(const struct jc_dag *dag, const char *task_key, size_t *idx);
 const char *jc_dag_key(const struct jc_dag *dag, size_t idx);
-const size_t *jc_dag_parents(const struct jc_dag *dag, size_t idx,
-                             size_t *n);
-const size_t *jc_dag_children(const struct jc_dag *dag, size_t idx,
-                              size_t *n);
+const size_t *jc_dag_parents(const struct jc_dag *dag, size_t idx, size_t *n);
+const size_t *jc_dag_children(const struct jc_dag *dag, size_t idx, size_t *n);
 /* Tasks nothing depends on (they decide the run result), in file order. */
 const size_t *jc_dag_leaves(const struct jc_dag *dag, size_t *n);
 /* Tasks without dependencies, in file order. */

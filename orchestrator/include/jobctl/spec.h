@@ -47,7 +47,8 @@ enum jc_compute {
     JC_COMPUTE_ENVIRONMENT
 };
 
-/* Where a node came from, for messages "file:line:col: ...". line 0 = unknown. */
+/* Where a node came from, for messages "file:line:col: ...". line 0 = unknown.
+ */
 struct jc_src_loc {
     const char *file; /* borrowed from struct jc_job.source_path */
     int line;
@@ -113,8 +114,8 @@ struct jc_task {
     int64_t run_job_id;
     char *pipeline_id;
 
-    json_t *raw;            /* the task object as loaded (owned reference) */
-    struct jc_src_loc loc;  /* of the task object */
+    json_t *raw;           /* the task object as loaded (owned reference) */
+    struct jc_src_loc loc; /* of the task object */
 };
 
 struct jc_job_param {
@@ -132,7 +133,7 @@ struct jc_schedule {
 struct jc_spec_priv;
 
 struct jc_job {
-    int64_t job_id;  /* from a get-job response; 0 when absent */
+    int64_t job_id; /* from a get-job response; 0 when absent */
     char *name;
     struct jc_task *tasks;
     size_t ntasks;
@@ -142,12 +143,12 @@ struct jc_job {
     int64_t timeout_seconds;     /* whole run; 0 = none */
     int64_t max_concurrent_runs; /* default 1 */
     bool queue_enabled;
-    bool remote;                 /* x-jobctl remote marker / --remote */
-    json_t *settings;            /* JobSettings incl. unknown keys (owned) */
-    json_t *document;            /* the whole loaded document (owned) */
-    char *source_path;           /* file it was loaded from, or NULL */
-    char *bundle_job_key;        /* bundle resources.jobs key, or NULL */
-    struct jc_spec_priv *priv;   /* loader internals (locations, notes) */
+    bool remote;               /* x-jobctl remote marker / --remote */
+    json_t *settings;          /* JobSettings incl. unknown keys (owned) */
+    json_t *document;          /* the whole loaded document (owned) */
+    char *source_path;         /* file it was loaded from, or NULL */
+    char *bundle_job_key;      /* bundle resources.jobs key, or NULL */
+    struct jc_spec_priv *priv; /* loader internals (locations, notes) */
 };
 
 /* A diagnostic: "file:line:col: message". */
@@ -161,18 +162,24 @@ struct jc_diags {
     size_t alloc;
 };
 
-#define JC_DIAGS_INIT {NULL, 0, 0}
+#define JC_DIAGS_INIT                                                          \
+    {                                                                          \
+        NULL, 0, 0                                                             \
+    }
 void jc_diags_add(struct jc_diags *d, const struct jc_src_loc *loc,
                   const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void jc_diags_release(struct jc_diags *d);
 
 struct jc_spec_load_opts {
-    const char *target;     /* bundle target; NULL = the default: true one */
-    const char **vars;      /* bundle "name=value" overrides */
+    const char *target; /* bundle target; NULL = the default: true one */
+    const char **vars;  /* bundle "name=value" overrides */
     size_t nvars;
-    const char *job_key;    /* bundle resources.jobs key; NULL = first */
+    const char *job_key; /* bundle resources.jobs key; NULL = first */
 };
-#define JC_SPEC_LOAD_OPTS_INIT {NULL, NULL, 0, NULL}
+#define JC_SPEC_LOAD_OPTS_INIT                                                 \
+    {                                                                          \
+        NULL, NULL, 0, NULL                                                    \
+    }
 
 /*
  * Load a job file (format auto-detected: get-job response, JobSettings /

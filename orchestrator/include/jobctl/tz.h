@@ -26,13 +26,12 @@ int32_t jc_tz_offset_at(const struct jc_tz *tz, int64_t utc);
  * the number of instants with that wall time (0 in a DST gap, 2 in an
  * overlap); *earliest gets the earlier one when > 0.
  */
-int jc_tz_local_to_utc(const struct jc_tz *tz, int64_t wall,
-                       int64_t *earliest);
+int jc_tz_local_to_utc(const struct jc_tz *tz, int64_t wall, int64_t *earliest);
 /* Smallest and largest UTC offset the zone ever uses. */
 void jc_tz_offset_range(const struct jc_tz *tz, int32_t *min, int32_t *max);
 /* The same, over the instants from utc on (tighter for old zones). */
-void jc_tz_offset_range_from(const struct jc_tz *tz, int64_t utc,
-                             int32_t *min, int32_t *max);
+void jc_tz_offset_range_from(const struct jc_tz *tz, int64_t utc, int32_t *min,
+                             int32_t *max);
 
 /* Civil date helpers (proleptic Gregorian, days since 1970-01-01). */
 int64_t jc_days_from_civil(int64_t y, unsigned m, unsigned d);

@@ -68,9 +68,9 @@ static void test_cron_seed_hourly_utc(void **state)
 static void test_cron_dst_gap_skips_day(void **state)
 {
     /* 2026-03-08 02:00 does not exist in Los Angeles: no run that day */
-    static const char *const w[] = {
-        "2026-03-06T02:00:00-08:00", "2026-03-07T02:00:00-08:00",
-        "2026-03-09T02:00:00-07:00"};
+    static const char *const w[] = {"2026-03-06T02:00:00-08:00",
+                                    "2026-03-07T02:00:00-08:00",
+                                    "2026-03-09T02:00:00-07:00"};
 
     (void)state;
     expect("0 0 2 * * ?", "America/Los_Angeles", iso(2026, 3, 6, 0, 0, 0), w,
@@ -90,10 +90,10 @@ static void test_cron_dst_overlap_fires_once(void **state)
         "2026-11-01T02:00:00-05:00", "2026-11-01T02:15:00-05:00"};
 
     (void)state;
-    expect("0 0 2 * * ?", "America/Los_Angeles", iso(2026, 10, 30, 0, 0, 0),
-           w, 4);
-    expect("0 0/15 * * * ?", "America/New_York",
-           iso(2026, 11, 1, 5, 0, 0) - 1, w2, 6);
+    expect("0 0 2 * * ?", "America/Los_Angeles", iso(2026, 10, 30, 0, 0, 0), w,
+           4);
+    expect("0 0/15 * * * ?", "America/New_York", iso(2026, 11, 1, 5, 0, 0) - 1,
+           w2, 6);
 }
 
 static void test_cron_weekday_nearest_and_last(void **state)
@@ -107,10 +107,9 @@ static void test_cron_weekday_nearest_and_last(void **state)
     static const char *const wlw[] = {"2026-01-30T06:00:00+00:00",
                                       "2026-02-27T06:00:00+00:00",
                                       "2026-03-31T06:00:00+00:00"};
-    static const char *const wl[] = {"2026-01-31T12:00:00+00:00",
-                                     "2026-02-28T12:00:00+00:00",
-                                     "2028-01-31T12:00:00+00:00",
-                                     "2028-02-29T12:00:00+00:00"};
+    static const char *const wl[] = {
+        "2026-01-31T12:00:00+00:00", "2026-02-28T12:00:00+00:00",
+        "2028-01-31T12:00:00+00:00", "2028-02-29T12:00:00+00:00"};
     static const char *const w1w[] = {"2022-10-03T00:00:00+00:00"};
     int64_t y26 = iso(2026, 1, 1, 0, 0, 0);
 
@@ -136,9 +135,9 @@ static void test_cron_nth_weekday_tokyo(void **state)
 static void test_cron_berlin_business_hours_and_names(void **state)
 {
     /* 2026-01-02 is a Friday */
-    static const char *const w[] = {
-        "2026-01-02T17:30:00+01:00", "2026-01-02T17:45:00+01:00",
-        "2026-01-05T09:00:00+01:00"};
+    static const char *const w[] = {"2026-01-02T17:30:00+01:00",
+                                    "2026-01-02T17:45:00+01:00",
+                                    "2026-01-05T09:00:00+01:00"};
     static const char *const wl[] = {"2026-01-03T00:00:00+00:00",
                                      "2026-01-10T00:00:00+00:00"};
 
@@ -171,11 +170,10 @@ static void test_cron_steps_and_ranges(void **state)
                                     "2027-07-01T00:00:00+00:00"};
     static const char *const w5[] = {"2026-01-01T00:05:00+00:00",
                                      "2026-01-01T00:10:00+00:00"};
-    static const char *const wrap[] = {"2026-01-01T22:00:00+00:00",
-                                       "2026-01-01T23:00:00+00:00",
-                                       "2026-01-02T00:00:00+00:00",
-                                       "2026-01-02T01:00:00+00:00",
-                                       "2026-01-02T22:00:00+00:00"};
+    static const char *const wrap[] = {
+        "2026-01-01T22:00:00+00:00", "2026-01-01T23:00:00+00:00",
+        "2026-01-02T00:00:00+00:00", "2026-01-02T01:00:00+00:00",
+        "2026-01-02T22:00:00+00:00"};
 
     (void)state;
     /* 7/6 in months is only July */
@@ -202,8 +200,7 @@ static void test_cron_parse_errors_name_field_and_column(void **state)
                            "day-of-month month day-of-week [year]), got 5");
     parse_err("0 0 0 * * *", "one of day-of-month and day-of-week must be "
                              "'?' (Quartz does not support both)");
-    parse_err("0 0 0 ? * ?",
-              "day-of-month and day-of-week cannot both be '?'");
+    parse_err("0 0 0 ? * ?", "day-of-month and day-of-week cannot both be '?'");
     parse_err("0 61 * * * ?",
               "minutes field at column 3: value 61 out of range 0-59");
     parse_err("0 0 0 ? * FUN",
@@ -241,8 +238,7 @@ static void test_cron_tz_unknown_and_offsets(void **state)
     assert_int_equal(jc_tz_offset_at(tz, iso(2090, 7, 1, 0, 0, 0)), 7200);
     assert_int_equal(jc_tz_offset_at(tz, iso(2090, 12, 1, 0, 0, 0)), 3600);
     /* 2026-03-29 02:30 Berlin does not exist; 10-25 02:30 happens twice */
-    assert_int_equal(jc_tz_local_to_utc(tz, iso(2026, 3, 29, 2, 30, 0), &u),
-                     0);
+    assert_int_equal(jc_tz_local_to_utc(tz, iso(2026, 3, 29, 2, 30, 0), &u), 0);
     assert_int_equal(jc_tz_local_to_utc(tz, iso(2026, 10, 25, 2, 30, 0), &u),
                      2);
     assert_true(u == iso(2026, 10, 25, 0, 30, 0));

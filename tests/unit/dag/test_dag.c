@@ -19,8 +19,8 @@ static struct jc_job *load(const char *text)
     struct jc_diags d = JC_DIAGS_INIT;
     struct jc_job *job = NULL;
 
-    assert_int_equal(jc_spec_load_buffer(&job, text, strlen(text), "t.json",
-                                         NULL, &d), 0);
+    assert_int_equal(
+        jc_spec_load_buffer(&job, text, strlen(text), "t.json", NULL, &d), 0);
     jc_diags_release(&d);
     return job;
 }
@@ -32,9 +32,8 @@ static struct jc_job *load(const char *text)
 
 static void test_dag_diamond_order_leaves_closure(void **state)
 {
-    struct jc_job *job = load("{\"tasks\": [" T("d", D("b") "," D("c")) ","
-                              T("b", D("a")) "," T("a", "") ","
-                              T("c", D("a")) "," T("e", "") "]}");
+    struct jc_job *job = load("{\"tasks\": [" T("d", D("b") "," D("c")) "," T(
+        "b", D("a")) "," T("a", "") "," T("c", D("a")) "," T("e", "") "]}");
     struct jc_dag *dag;
     const size_t *order, *p, *leaves;
     size_t n, i, idx;
@@ -80,9 +79,8 @@ static void test_dag_diamond_order_leaves_closure(void **state)
 
 static void test_dag_cycle_path_and_strict_errors(void **state)
 {
-    struct jc_job *job = load("{\"tasks\": [" T("x", "") ","
-                              T("b", D("a")) "," T("c", D("b")) ","
-                              T("a", D("c") "," D("x")) "]}");
+    struct jc_job *job = load("{\"tasks\": [" T("x", "") "," T(
+        "b", D("a")) "," T("c", D("b")) "," T("a", D("c") "," D("x")) "]}");
     struct jc_dag *dag;
     const size_t *order;
     size_t n, first;
@@ -130,17 +128,18 @@ static void test_dag_ten_thousand_task_chain(void **state)
     ju_buf_adds(&b, "{\"tasks\": [");
     for (i = 0; i < 10000; i++) {
         if (i)
-            ju_buf_addf(&b, ",{\"task_key\": \"t%zu\", \"depends_on\":"
-                            " [{\"task_key\": \"t%zu\"}],"
-                            " \"command_task\": {\"command\": [\"true\"]}}",
+            ju_buf_addf(&b,
+                        ",{\"task_key\": \"t%zu\", \"depends_on\":"
+                        " [{\"task_key\": \"t%zu\"}],"
+                        " \"command_task\": {\"command\": [\"true\"]}}",
                         i, i - 1);
         else
             ju_buf_adds(&b, "{\"task_key\": \"t0\", \"command_task\":"
                             " {\"command\": [\"true\"]}}");
     }
     ju_buf_adds(&b, "]}");
-    assert_int_equal(jc_spec_load_buffer(&job, b.data, b.len, "big.json",
-                                         NULL, &d), 0);
+    assert_int_equal(
+        jc_spec_load_buffer(&job, b.data, b.len, "big.json", NULL, &d), 0);
     assert_int_equal(jc_spec_validate(job, &d), 0);
     assert_int_equal(jc_dag_new(&dag, job, 0), 0);
     assert_int_equal(jc_dag_topo(dag, &order, &n), 0);

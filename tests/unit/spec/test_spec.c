@@ -40,8 +40,7 @@ static void test_spec_seed_get_job_response(void **state)
     assert_string_equal(job->name, "full_streaming_pipeline");
     assert_int_equal(job->ntasks, 3);
     assert_true(job->schedule.present);
-    assert_string_equal(job->schedule.quartz_cron_expression,
-                        "15 30 * * * ?");
+    assert_string_equal(job->schedule.quartz_cron_expression, "15 30 * * * ?");
     assert_string_equal(job->schedule.timezone_id, "UTC");
     assert_false(job->schedule.paused);
     assert_int_equal(job->max_concurrent_runs, 1);
@@ -166,8 +165,8 @@ static void test_spec_submit_and_list_shapes(void **state)
     jc_job_free(job);
 
     o.job_key = "two";
-    assert_int_equal(jc_spec_load_buffer(&job, list, strlen(list), "l.json",
-                                         &o, &d), 0);
+    assert_int_equal(
+        jc_spec_load_buffer(&job, list, strlen(list), "l.json", &o, &d), 0);
     assert_int_equal(job->job_id, 2);
     assert_int_equal(job->ntasks, 1);
     jc_job_free(job);
@@ -181,27 +180,30 @@ static void test_spec_syntax_error_has_line_col(void **state)
     struct jc_job *job = NULL;
 
     (void)state;
-    assert_int_equal(jc_spec_load_buffer(&job, text, strlen(text), "bad.json",
-                                         NULL, &d), JC_EPARSE);
+    assert_int_equal(
+        jc_spec_load_buffer(&job, text, strlen(text), "bad.json", NULL, &d),
+        JC_EPARSE);
     assert_null(job);
     assert_int_equal(d.n, 1);
     assert_true(strncmp(d.items[0].msg, "bad.json:3:", 11) == 0);
     jc_diags_release(&d);
 
     text = "{\"tasks\": [], \"name\": \"a\", \"name\": \"b\"}";
-    assert_int_equal(jc_spec_load_buffer(&job, text, strlen(text), "dup.json",
-                                         NULL, &d), JC_EPARSE);
+    assert_int_equal(
+        jc_spec_load_buffer(&job, text, strlen(text), "dup.json", NULL, &d),
+        JC_EPARSE);
     assert_non_null(strstr(d.items[0].msg, "duplicate"));
     jc_diags_release(&d);
 
     text = "\xEF\xBB\xBF{\"tasks\": []}";
-    assert_int_equal(jc_spec_load_buffer(&job, text, strlen(text), "bom.json",
-                                         NULL, &d), 0);
+    assert_int_equal(
+        jc_spec_load_buffer(&job, text, strlen(text), "bom.json", NULL, &d), 0);
     jc_job_free(job);
 
     text = "{\"hello\": 1}";
-    assert_int_equal(jc_spec_load_buffer(&job, text, strlen(text), "u.json",
-                                         NULL, &d), JC_EPARSE);
+    assert_int_equal(
+        jc_spec_load_buffer(&job, text, strlen(text), "u.json", NULL, &d),
+        JC_EPARSE);
     assert_non_null(strstr(d.items[0].msg, "cannot tell the job format"));
     jc_diags_release(&d);
 }
@@ -217,7 +219,6 @@ static void test_spec_run_if_names(void **state)
     assert_int_equal(jc_run_if_parse("all_success", &r), JC_EINVAL);
     assert_int_equal(jc_run_if_parse(NULL, &r), JC_EINVAL);
 }
-
 
 static void test_spec_bundle_matches_seed_graph(void **state)
 {
@@ -346,9 +347,9 @@ static void test_spec_yaml_typing_anchors_merge(void **state)
     json_t *nc;
 
     (void)state;
-    assert_int_equal(jc_spec_load_buffer(&job, yaml_bundle,
-                                         strlen(yaml_bundle), "b.yml", NULL,
-                                         &d), 0);
+    assert_int_equal(jc_spec_load_buffer(&job, yaml_bundle, strlen(yaml_bundle),
+                                         "b.yml", NULL, &d),
+                     0);
     assert_string_equal(job->name, "b-t1-7");
     assert_int_equal(job->ntasks, 3);
     t = jc_job_find_task(job, "a");
@@ -364,12 +365,11 @@ static void test_spec_yaml_typing_anchors_merge(void **state)
         4)));
     assert_int_equal(t->loc.line, 17);
     assert_int_equal(t->loc.col, 11);
-    nc = json_object_get(json_array_get(json_object_get(job->settings,
-                                                        "job_clusters"), 0),
-                         "new_cluster");
+    nc = json_object_get(
+        json_array_get(json_object_get(job->settings, "job_clusters"), 0),
+        "new_cluster");
     assert_true(json_is_object(nc)); /* a whole reference keeps its type */
-    assert_int_equal(json_integer_value(json_object_get(nc, "num_workers")),
-                     2);
+    assert_int_equal(json_integer_value(json_object_get(nc, "num_workers")), 2);
     t = jc_job_find_task(job, "b");
     assert_int_equal(t->run_if, JC_RUN_IF_ALL_DONE); /* merged by task_key */
     assert_int_equal(t->ndeps, 1);
@@ -386,8 +386,8 @@ static void expect_load_error(const char *text, const char *name,
     struct jc_diags d = JC_DIAGS_INIT;
     struct jc_job *job = NULL;
 
-    assert_true(jc_spec_load_buffer(&job, text, strlen(text), name, NULL,
-                                    &d) < 0);
+    assert_true(jc_spec_load_buffer(&job, text, strlen(text), name, NULL, &d) <
+                0);
     assert_null(job);
     assert_true(d.n >= 1);
     if (strcmp(d.items[0].msg, want))
@@ -400,8 +400,9 @@ static void test_spec_yaml_errors_point_at_line_col(void **state)
     (void)state;
     expect_load_error("resources:\n  jobs:\n    j:\n      name: a\n"
                       "      name: b\n",
-                      "dup.yml", "dup.yml:5:7: duplicate key 'name' (first "
-                                 "at line 4)");
+                      "dup.yml",
+                      "dup.yml:5:7: duplicate key 'name' (first "
+                      "at line 4)");
     expect_load_error("resources:\n  jobs:\n    j:\n      tasks: [\n",
                       "bad.yml",
                       "bad.yml:5:1: while parsing a flow node did not find "
@@ -472,8 +473,8 @@ static void test_spec_from_settings_api_body(void **state)
     assert_int_equal(job->ntasks, 1);
     assert_int_equal(jc_spec_validate(job, &d), JC_EINVAL);
     /* no file: the message has no location prefix */
-    assert_true(strncmp(d.items[0].msg, "task 'a': invalid run_if 'NOPE'",
-                        31) == 0);
+    assert_true(
+        strncmp(d.items[0].msg, "task 'a': invalid run_if 'NOPE'", 31) == 0);
     jc_job_free(job);
     jc_diags_release(&d);
     assert_int_equal(jc_spec_from_settings(&job, NULL, &d), JC_EINVAL);
