@@ -481,6 +481,45 @@ static void test_spec_from_settings_api_body(void **state)
     jc_diags_release(&d);
 }
 
+static void test_spec_bundle_json_environments_and_job_key(void **state)
+{
+    const char *text =
+        "{\"bundle\": {\"name\": \"jb\"},\n"
+        " \"resources\": {\"jobs\": {\n"
+        "   \"one\": {\"name\": \"one\", \"tasks\": []},\n"
+        "   \"two\": {\"name\": \"${bundle.name}-two\", \"tasks\": [\n"
+        "     {\"task_key\": \"t\", \"run_if\": \"BAD\",\n"
+        "      \"command_task\": {\"command\": [\"true\"]}}]}}},\n"
+        " \"environments\": {\"e\": {\"default\": true, \"resources\":"
+        " {\"jobs\": {\"two\": {\"max_concurrent_runs\": 4}}}}}}\n";
+    struct jc_spec_load_opts o = JC_SPEC_LOAD_OPTS_INIT;
+    struct jc_diags d = JC_DIAGS_INIT;
+    struct jc_job *job = NULL;
+
+    (void)state;
+    o.job_key = "two";
+    assert_int_equal(
+        jc_spec_load_buffer(&job, text, strlen(text), "b.json", &o, &d), 0);
+    assert_string_equal(job->bundle_job_key, "two");
+    assert_string_equal(job->name, "jb-two");
+    assert_int_equal(job->max_concurrent_runs, 4); /* environments: alias */
+    assert_int_equal(jc_spec_validate(job, &d), JC_EINVAL);
+    assert_string_equal(d.items[0].msg,
+                        "b.json:5:34: task 't': invalid run_if 'BAD' "
+                        "(expected ALL_SUCCESS, AT_LEAST_ONE_SUCCESS, "
+                        "NONE_FAILED, ALL_DONE, AT_LEAST_ONE_FAILED or "
+                        "ALL_FAILED)");
+    jc_job_free(job);
+    jc_diags_release(&d);
+    o.job_key = "three";
+    assert_int_equal(
+        jc_spec_load_buffer(&job, text, strlen(text), "b.json", &o, &d),
+        JC_EPARSE);
+    assert_non_null(strstr(d.items[0].msg, "no job 'three' in resources.jobs "
+                                           "(defined: one, two)"));
+    jc_diags_release(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -495,6 +534,7 @@ int main(void)
         cmocka_unit_test(test_spec_yaml_errors_point_at_line_col),
         cmocka_unit_test(test_spec_bundle_include_glob),
         cmocka_unit_test(test_spec_from_settings_api_body),
+        cmocka_unit_test(test_spec_bundle_json_environments_and_job_key),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
