@@ -81,9 +81,30 @@ static char *escape_path(struct ml_mlflow *m, const char *path)
  * JC_EEXIST (RESOURCE_ALREADY_EXISTS), JC_EINVAL (INVALID_PARAMETER_VALUE
  * and other 4xx) or JC_EIO. Transport errors and 429/5xx are retried.
  */
+static int request_ex(struct ml_mlflow *m, const char *method,
+                      const char *path, json_t *body_json,
+                      const char *upload_file, const char *download_file,
+                      json_t **out, struct ju_buf *raw);
+
 static int request(struct ml_mlflow *m, const char *method, const char *path,
                    json_t *body_json, const char *upload_file,
                    const char *download_file, json_t **out)
+{
+    return request_ex(m, method, path, body_json, upload_file, download_file,
+                      out, NULL);
+}
+
+/* GET path; the 2xx body is appended to raw unparsed. */
+static int request_raw(struct ml_mlflow *m, const char *path,
+                       struct ju_buf *raw)
+{
+    return request_ex(m, "GET", path, NULL, NULL, NULL, NULL, raw);
+}
+
+static int request_ex(struct ml_mlflow *m, const char *method,
+                      const char *path, json_t *body_json,
+                      const char *upload_file, const char *download_file,
+                      json_t **out, struct ju_buf *raw)
 {
     if (out)
         *out = NULL;
@@ -148,7 +169,9 @@ static int request(struct ml_mlflow *m, const char *method, const char *path,
                 break;
         } else if (status >= 200 && status < 300) {
             rc = 0;
-            if (download_file) {
+            if (raw) {
+                ju_buf_add(raw, r.body.data ? r.body.data : "", r.body.len);
+            } else if (download_file) {
                 rc = ml_mlflow__write_file(download_file,
                                            r.body.data ? r.body.data : "",
                                            r.body.len);
@@ -491,6 +514,67 @@ static int cmp_version(const void *a, const void *b)
     return (x->version > y->version) - (x->version < y->version);
 }
 
+int ml_mlflow_parse_versions_json(const char *body, size_t len,
+                                  struct ml_model_version **out, size_t *n,
+                                  char **next_page_token)
+{
+    *out = NULL;
+    *n = 0;
+    *next_page_token = NULL;
+    json_error_t je;
+    json_t *res = json_loadb(body, len, 0, &je);
+    if (!res || !json_is_object(res)) {
+        json_decref(res);
+        return jc_err_set(JC_EPARSE,
+                          "model-versions/search: invalid JSON at byte %d",
+                          res ? 0 : je.position);
+    }
+    json_t *arr = json_object_get(res, "model_versions");
+    int rc = 0;
+    if (arr && !json_is_array(arr)) {
+        rc = jc_err_set(JC_EPARSE, "model-versions/search: "
+                                   "'model_versions' is not an array");
+    } else if (json_array_size(arr) > 100000) {
+        rc = jc_err_set(JC_ETOOBIG, "model-versions/search: too many "
+                                    "versions");
+    } else {
+        size_t i, alloc = 0;
+        json_t *mv;
+        json_array_foreach(arr, i, mv)
+        {
+            int64_t ver = jint(mv, "version");
+            if (!json_is_object(mv) ||
+                !json_is_string(json_object_get(mv, "name")) || ver < 1) {
+                rc = jc_err_set(JC_EPARSE,
+                                "model-versions/search: entry %zu has no "
+                                "name or valid version",
+                                i);
+                break;
+            }
+            JU_ALLOC_GROW(*out, *n + 1, alloc);
+            struct ml_model_version *v = &(*out)[(*n)++];
+            v->name = jstr(mv, "name");
+            v->version = ver;
+            v->run_id = jstr(mv, "run_id");
+            v->source = jstr(mv, "source");
+            v->stage = jstr(mv, "current_stage");
+            v->status = jstr(mv, "status");
+            v->creation_timestamp = jint(mv, "creation_timestamp");
+        }
+    }
+    const char *npt =
+        json_string_value(json_object_get(res, "next_page_token"));
+    if (rc == 0 && npt && *npt)
+        *next_page_token = ju_xstrdup(npt);
+    json_decref(res);
+    if (rc) {
+        ml_model_versions_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
 static int rest_list_versions(struct ml_mlflow *m, const char *name,
                               struct ml_model_version **out, size_t *n)
 {
@@ -514,32 +598,30 @@ static int rest_list_versions(struct ml_mlflow *m, const char *name,
             free(e);
             JU_FREE(token);
         }
-        json_t *res;
-        rc = request(m, "GET", ju_buf_str(&p), NULL, NULL, NULL, &res);
+        struct ju_buf body = JU_BUF_INIT;
+        rc = request_raw(m, ju_buf_str(&p), &body);
         ju_buf_release(&p);
-        if (rc)
-            break;
-        json_t *arr = json_object_get(res, "model_versions");
-        size_t i;
-        json_t *mv;
-        json_array_foreach(arr, i, mv)
-        {
-            JU_ALLOC_GROW(*out, *n + 1, alloc);
-            struct ml_model_version *v = &(*out)[(*n)++];
-            v->name = jstr(mv, "name");
-            v->version = jint(mv, "version");
-            v->run_id = jstr(mv, "run_id");
-            v->source = jstr(mv, "source");
-            v->stage = jstr(mv, "current_stage");
-            v->status = jstr(mv, "status");
-            v->creation_timestamp = jint(mv, "creation_timestamp");
+        if (rc == 0) {
+            struct ml_model_version *page_v;
+            size_t page_n;
+            rc = ml_mlflow_parse_versions_json(
+                body.data ? body.data : "", body.len, &page_v, &page_n,
+                &token);
+            if (rc == 0 && *n + page_n > 100000)
+                rc = jc_err_set(JC_ETOOBIG, "model-versions/search: too "
+                                            "many versions");
+            if (rc == 0) {
+                JU_ALLOC_GROW(*out, *n + page_n, alloc);
+                if (page_n)
+                    memcpy(*out + *n, page_v, page_n * sizeof(*page_v));
+                *n += page_n;
+                free(page_v);
+            } else {
+                ml_model_versions_free(page_v, page_n);
+            }
         }
-        const char *npt =
-            json_string_value(json_object_get(res, "next_page_token"));
-        if (npt && *npt)
-            token = ju_xstrdup(npt);
-        json_decref(res);
-        if (!token)
+        ju_buf_release(&body);
+        if (rc || !token)
             break;
     }
     free(token);

@@ -198,11 +198,47 @@ static void test_mlflow_file_rejects_bad_uris(void **state)
     ml_mlflow_free(m);
 }
 
+static void test_mlflow_file_parse_versions_json(void **state)
+{
+    (void)state;
+    const char *ok = "{\"model_versions\":[{\"name\":\"m\",\"version\":"
+                     "\"2\",\"source\":\"mlflow-artifacts:/1/r/artifacts/"
+                     "model\",\"run_id\":\"r\"},{\"name\":\"m\","
+                     "\"version\":1}],\"next_page_token\":\"t\"}";
+    struct ml_model_version *v;
+    size_t n;
+    char *next;
+    assert_int_equal(ml_mlflow_parse_versions_json(ok, strlen(ok), &v, &n,
+                                                   &next),
+                     0);
+    assert_int_equal(n, 2);
+    assert_int_equal(v[0].version, 2);
+    assert_int_equal(v[1].version, 1);
+    assert_string_equal(v[0].source, "mlflow-artifacts:/1/r/artifacts/model");
+    assert_string_equal(v[1].source, "");
+    assert_string_equal(next, "t");
+    ml_model_versions_free(v, n);
+    free(next);
+    const char *bad[] = {"", "[1]", "{\"model_versions\":{}}",
+                         "{\"model_versions\":[{\"name\":1}]}",
+                         "{\"model_versions\":[{\"name\":\"m\","
+                         "\"version\":\"0\"}]}"};
+    for (size_t i = 0; i < 5; i++) {
+        assert_int_equal(ml_mlflow_parse_versions_json(bad[i],
+                                                       strlen(bad[i]), &v,
+                                                       &n, &next),
+                         JC_EPARSE);
+        assert_null(v);
+        assert_null(next);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mlflow_file_layout_roundtrip),
         cmocka_unit_test(test_mlflow_file_rejects_bad_uris),
+        cmocka_unit_test(test_mlflow_file_parse_versions_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -80,6 +80,13 @@ int ml_mlflow_register_version(struct ml_mlflow *m, const char *name,
 int ml_mlflow_list_versions(struct ml_mlflow *m, const char *name,
                             struct ml_model_version **out, size_t *n);
 void ml_model_versions_free(struct ml_model_version *v, size_t n);
+/* Parse one MLflow model-versions/search response body (REST backend;
+ * exposed for tests and the fuzz target). Entries need a string name and
+ * a version >= 1 (string or number). *next_page_token: NULL or malloc'd.
+ * JC_EPARSE on malformed bodies, JC_ETOOBIG past 100000 entries. */
+int ml_mlflow_parse_versions_json(const char *body, size_t len,
+                                  struct ml_model_version **out, size_t *n,
+                                  char **next_page_token);
 
 /*
  * Resolve a model URI to a local directory holding MLmodel and the model
