@@ -15,7 +15,7 @@ mkdir -p "$JOBCTL_HOME"
 
 "$BIN/jobctl-kafka-broker" --partitions 32 >"$WORK/broker.out" 2>"$WORK/broker.log" &
 BROKER=$!
-trap 'kill $BROKER 2>/dev/null; wait $BROKER 2>/dev/null; rm -rf "$WORK"' EXIT INT TERM
+trap 'kill $BROKER 2>/dev/null || true; wait $BROKER 2>/dev/null || true; rm -rf "$WORK"' EXIT INT TERM
 while [ ! -s "$JOBCTL_HOME/kafka.bootstrap" ]; do sleep 0.1; done
 echo "building bronze_events with $N events..."
 "$BIN/jobctl-producer" --count "$N" --duplicates 0.1 --late 0.01 \

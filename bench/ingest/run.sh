@@ -15,7 +15,7 @@ cc -O2 -o "$WORK/bare_consumer" bench/ingest/bare_consumer.c -lrdkafka
 
 "$BIN/jobctl-kafka-broker" --partitions 32 >"$WORK/broker.out" 2>"$WORK/broker.log" &
 BROKER=$!
-trap 'kill $BROKER 2>/dev/null; wait $BROKER 2>/dev/null; rm -rf "$WORK"' EXIT INT TERM
+trap 'kill $BROKER 2>/dev/null || true; wait $BROKER 2>/dev/null || true; rm -rf "$WORK"' EXIT INT TERM
 while [ ! -s "$JOBCTL_HOME/kafka.bootstrap" ]; do sleep 0.1; done
 B=$(cat "$JOBCTL_HOME/kafka.bootstrap")
 

@@ -25,19 +25,35 @@ void cleanse_silver_schema(struct lake_schema *s);
 void cleanse_benchmark_schema(struct lake_schema *s);
 
 /* dedup.c: open-addressing map from event_id to a row number. */
+struct cleanse_slot {
+    uint64_t hash;
+    int64_t row; /* -1 = empty */
+};
+
 struct cleanse_index {
-    uint64_t *hashes;
-    int64_t *rows; /* -1 = empty */
-    size_t cap;    /* power of two */
+    struct cleanse_slot *slots;
+    size_t cap; /* power of two */
     size_t n;
 };
 
-void cleanse_index_init(struct cleanse_index *ix);
+/* expect: rows expected (pre-sizes the table; 0 = small). */
+void cleanse_index_init(struct cleanse_index *ix, size_t expect);
 void cleanse_index_release(struct cleanse_index *ix);
 /* Find the row for key (the column holds keys of stored rows); -1 none. */
 int64_t cleanse_index_get(const struct cleanse_index *ix,
                           const struct lake_column *keys, const char *p,
                           size_t n);
+/*
+ * One probe for lookup-then-insert: returns the slot of key (its row in
+ * *found, or -1 when absent) with room for one insertion guaranteed;
+ * *hash receives the key's hash for cleanse_index_set.
+ */
+size_t cleanse_index_find(struct cleanse_index *ix,
+                          const struct lake_column *keys, const char *p,
+                          size_t n, uint64_t *hash, int64_t *found);
+/* Store row in the slot returned by the last cleanse_index_find. */
+void cleanse_index_set(struct cleanse_index *ix, size_t slot, uint64_t hash,
+                       int64_t row);
 /* Insert or overwrite the row for key. */
 void cleanse_index_put(struct cleanse_index *ix,
                        const struct lake_column *keys, const char *p,

@@ -1,6 +1,7 @@
 /*
  * dedup.c: an open-addressing hash index from event_id to a row number of
  * a string column, used to keep one row per event_id (latest timestamp).
+ * Hash and row share one slot so a probe touches one cache line.
  */
 #include "cleanse.h"
 
@@ -11,50 +12,68 @@
 
 static uint64_t hash_bytes(const char *p, size_t n)
 {
-    uint64_t h = 1469598103934665603ULL;
-    size_t i;
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
+    size_t i = 0;
 
-    for (i = 0; i < n; i++)
-        h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
-    return h ^ (h >> 29);
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
+    }
+    for (; i < n; i++)
+        h = (h ^ (unsigned char)p[i]) * 0x100000001b3ULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 29;
+    return h;
 }
 
-void cleanse_index_init(struct cleanse_index *ix)
+static void alloc_slots(struct cleanse_index *ix, size_t cap)
 {
     size_t i;
 
-    ix->cap = 1024;
+    ix->cap = cap;
+    ix->slots = ju_xmalloc(cap * sizeof(*ix->slots));
+    for (i = 0; i < cap; i++)
+        ix->slots[i].row = -1;
+}
+
+void cleanse_index_init(struct cleanse_index *ix, size_t expect)
+{
+    size_t cap = 1024;
+
+    if (expect > ((size_t)1 << 22))
+        expect = (size_t)1 << 22; /* pre-size cap (128 MiB); grows past it */
+    while (cap < expect * 2)
+        cap *= 2;
     ix->n = 0;
-    ix->hashes = ju_xmalloc(ix->cap * sizeof(*ix->hashes));
-    ix->rows = ju_xmalloc(ix->cap * sizeof(*ix->rows));
-    for (i = 0; i < ix->cap; i++)
-        ix->rows[i] = -1;
+    alloc_slots(ix, cap);
 }
 
 void cleanse_index_release(struct cleanse_index *ix)
 {
-    JU_FREE(ix->hashes);
-    JU_FREE(ix->rows);
+    JU_FREE(ix->slots);
     ix->cap = ix->n = 0;
 }
 
 static int key_eq(const struct lake_column *keys, int64_t row, const char *p,
                   size_t n)
 {
-    size_t kn;
-    const char *k = lake_column_get_str(keys, (size_t)row, &kn);
+    const int64_t *off = keys->offsets;
+    size_t kn = (size_t)(off[row + 1] - off[row]);
 
-    return kn == n && (n == 0 || !memcmp(k, p, n));
+    return kn == n && (n == 0 || !memcmp(keys->data + off[row], p, n));
 }
 
-static size_t find_slot(const struct cleanse_index *ix,
-                        const struct lake_column *keys, uint64_t h,
-                        const char *p, size_t n)
+static size_t probe(const struct cleanse_index *ix,
+                    const struct lake_column *keys, uint64_t h,
+                    const char *p, size_t n)
 {
     size_t mask = ix->cap - 1, i = (size_t)h & mask;
 
-    while (ix->rows[i] >= 0) {
-        if (ix->hashes[i] == h && key_eq(keys, ix->rows[i], p, n))
+    while (ix->slots[i].row >= 0) {
+        if (ix->slots[i].hash == h && key_eq(keys, ix->slots[i].row, p, n))
             return i;
         i = (i + 1) & mask;
     }
@@ -65,48 +84,57 @@ int64_t cleanse_index_get(const struct cleanse_index *ix,
                           const struct lake_column *keys, const char *p,
                           size_t n)
 {
-    uint64_t h = hash_bytes(p, n);
-
-    return ix->rows[find_slot(ix, keys, h, p, n)];
+    return ix->slots[probe(ix, keys, hash_bytes(p, n), p, n)].row;
 }
 
 static void grow(struct cleanse_index *ix)
 {
+    struct cleanse_slot *old = ix->slots;
     size_t oldcap = ix->cap, i;
-    uint64_t *oh = ix->hashes;
-    int64_t *orow = ix->rows;
 
-    ix->cap *= 2;
-    ix->hashes = ju_xmalloc(ix->cap * sizeof(*ix->hashes));
-    ix->rows = ju_xmalloc(ix->cap * sizeof(*ix->rows));
-    for (i = 0; i < ix->cap; i++)
-        ix->rows[i] = -1;
+    alloc_slots(ix, oldcap * 2);
     for (i = 0; i < oldcap; i++) {
         size_t j;
-        if (orow[i] < 0)
+        if (old[i].row < 0)
             continue;
-        j = (size_t)oh[i] & (ix->cap - 1);
-        while (ix->rows[j] >= 0)
+        j = (size_t)old[i].hash & (ix->cap - 1);
+        while (ix->slots[j].row >= 0)
             j = (j + 1) & (ix->cap - 1);
-        ix->hashes[j] = oh[i];
-        ix->rows[j] = orow[i];
+        ix->slots[j] = old[i];
     }
-    free(oh);
-    free(orow);
+    free(old);
+}
+
+size_t cleanse_index_find(struct cleanse_index *ix,
+                          const struct lake_column *keys, const char *p,
+                          size_t n, uint64_t *hash, int64_t *found)
+{
+    size_t slot;
+
+    if ((ix->n + 1) * 2 > ix->cap)
+        grow(ix);
+    *hash = hash_bytes(p, n);
+    slot = probe(ix, keys, *hash, p, n);
+    *found = ix->slots[slot].row;
+    return slot;
+}
+
+void cleanse_index_set(struct cleanse_index *ix, size_t slot, uint64_t hash,
+                       int64_t row)
+{
+    if (ix->slots[slot].row < 0)
+        ix->n++;
+    ix->slots[slot].hash = hash;
+    ix->slots[slot].row = row;
 }
 
 void cleanse_index_put(struct cleanse_index *ix,
                        const struct lake_column *keys, const char *p,
                        size_t n, int64_t row)
 {
-    uint64_t h = hash_bytes(p, n);
-    size_t slot;
+    uint64_t h;
+    int64_t found;
+    size_t slot = cleanse_index_find(ix, keys, p, n, &h, &found);
 
-    if ((ix->n + 1) * 2 > ix->cap)
-        grow(ix);
-    slot = find_slot(ix, keys, h, p, n);
-    if (ix->rows[slot] < 0)
-        ix->n++;
-    ix->hashes[slot] = h;
-    ix->rows[slot] = row;
+    cleanse_index_set(ix, slot, h, row);
 }

@@ -36,11 +36,27 @@ struct cleanse {
 static const char *const known_opts[] = {"optimize", "zorder-by", "bronze",
                                          "silver", NULL};
 
+/* Rows in bronze files added after version last (from the stats; used
+ * only to pre-size the dedup index). */
+static size_t expected_rows(struct lake_table *bronze, int64_t last)
+{
+    const struct lake_snapshot *snap = lake_table_snapshot(bronze);
+    size_t i, n = 0;
+
+    (void)last;
+    for (i = 0; i < snap->nfiles; i++)
+        if (snap->files[i].num_records > 0)
+            n += (size_t)snap->files[i].num_records;
+    return n;
+}
+
 static void stage_row(struct cleanse *cx, const char *id, size_t idn, int type,
                       int64_t ts, double v)
 {
     struct lake_column *c = cx->stage->columns;
-    int64_t j = cleanse_index_get(&cx->ix, &c[S_ID], id, idn);
+    uint64_t h;
+    int64_t j;
+    size_t slot = cleanse_index_find(&cx->ix, &c[S_ID], id, idn, &h, &j);
     size_t row;
 
     if (j >= 0) {
@@ -61,7 +77,7 @@ static void stage_row(struct cleanse *cx, const char *id, size_t idn, int type,
     lake_batch_append_i64(&c[S_UNIX], cleanse_unix_seconds(ts));
     JU_ALLOC_GROW(cx->alive, row + 1, cx->alive_cap);
     cx->alive[row] = 1;
-    cleanse_index_put(&cx->ix, &c[S_ID], id, idn, (int64_t)row);
+    cleanse_index_set(&cx->ix, slot, h, (int64_t)row);
 }
 
 static int on_bronze(void *ud, const struct lake_file *f,
@@ -322,7 +338,7 @@ static int run(int argc, char **argv)
     if (lake_table_txn_version(silver, APP_ID, &last))
         last = -1;
     cx.stage = lake_batch_new(&schema);
-    cleanse_index_init(&cx.ix);
+    cleanse_index_init(&cx.ix, expected_rows(bronze, last));
     if (last >= bronze_v) {
         log_info("bronze_events v%lld already processed", (long long)last);
         silver_v = lake_table_version(silver);
@@ -448,7 +464,7 @@ out:
     for (i = 0; i < cx.naffected; i++)
         free(cx.affected[i]);
     free(cx.affected);
-    if (cx.ix.rows)
+    if (cx.ix.slots)
         cleanse_index_release(&cx.ix);
     if (bronze)
         lake_table_close(bronze);

@@ -22,6 +22,46 @@ int cleanse_event_type(const char *p, size_t n)
     return -1;
 }
 
+/* Exact fast path for [-]digits[.digits] with at most 15 significant
+ * digits: the integer and the power of ten are exact doubles, so one
+ * division is correctly rounded, the same value strtod gives. */
+static int fast_decimal(const char *p, size_t n, double *out)
+{
+    static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
+                                   1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14,
+                                   1e15};
+    size_t i = 0;
+    int neg = 0, digits = 0, frac = -1;
+    int64_t m = 0;
+
+    if (p[0] == '-') {
+        neg = 1;
+        i = 1;
+    }
+    if (i == n)
+        return -1;
+    for (; i < n; i++) {
+        char c = p[i];
+        if (c >= '0' && c <= '9') {
+            m = m * 10 + (c - '0');
+            if (m && ++digits > 15)
+                return -1;
+            if (frac >= 0)
+                frac++;
+        } else if (c == '.' && frac < 0) {
+            frac = 0;
+        } else {
+            return -1;
+        }
+    }
+    if (frac == 0 || (p[neg] == '.') || frac > 15)
+        return -1; /* "1." or ".5": leave to strtod */
+    *out = (double)m / pow10[frac > 0 ? frac : 0];
+    if (neg)
+        *out = -*out;
+    return 0;
+}
+
 int cleanse_parse_value(const char *p, size_t n, double *out)
 {
     char buf[64], *end;
@@ -30,6 +70,8 @@ int cleanse_parse_value(const char *p, size_t n, double *out)
 
     if (n == 0 || n >= sizeof(buf))
         return -1;
+    if (!fast_decimal(p, n, out))
+        return 0;
     for (i = 0; i < n; i++) {
         char c = p[i];
         if (!((c >= '0' && c <= '9') || c == '.' || c == '-' || c == '+' ||

@@ -5,6 +5,7 @@
 #include "testsupport.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cleanse.h"
@@ -43,6 +44,40 @@ static void test_cleanse_rules_value(void **state)
             fail_msg("accepted value '%s'", bad[i]);
 }
 
+/* The fast decimal path must give exactly what strtod gives. */
+static void test_cleanse_rules_value_matches_strtod(void **state)
+{
+    static const char *const cases[] = {
+        "0", "-0", "7", "1984", "-80462.9", "85793.1", "0.1", "0.3",
+        "123456789012345", "1234567890123456", "99999.99999", "-0.000001",
+        "1.", ".5", "00012.50", "9007199254740993", "3.141592653589793"};
+    unsigned seed = 12345;
+    char buf[40];
+    double a, b;
+    size_t i;
+    int k;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        if (cleanse_parse_value(cases[i], strlen(cases[i]), &a))
+            fail_msg("rejected '%s'", cases[i]);
+        b = strtod(cases[i], NULL);
+        if (a != b)
+            fail_msg("'%s': %.17g != strtod %.17g", cases[i], a, b);
+    }
+    for (k = 0; k < 20000; k++) {
+        int n;
+        seed = seed * 1103515245u + 12345u;
+        n = snprintf(buf, sizeof(buf), "%s%u.%0*u", (seed >> 3) & 1 ? "-" : "",
+                     seed % 100000u, (int)(seed >> 28) % 7 + 1,
+                     (seed / 7u) % 1000000u);
+        assert_int_equal(cleanse_parse_value(buf, (size_t)n, &a), 0);
+        b = strtod(buf, NULL);
+        if (a != b)
+            fail_msg("'%s': %.17g != strtod %.17g", buf, a, b);
+    }
+}
+
 static void test_cleanse_rules_unix_seconds(void **state)
 {
     (void)state;
@@ -64,7 +99,7 @@ static void test_cleanse_rules_index(void **state)
     (void)state;
     lake_field_init(&f, "event_id", LAKE_TYPE_STRING, true);
     lake_column_init(&keys, &f);
-    cleanse_index_init(&ix);
+    cleanse_index_init(&ix, 0);
     for (i = 0; i < 20000; i++) {
         n = snprintf(buf, sizeof(buf), "id-%d", i);
         assert_int_equal(cleanse_index_get(&ix, &keys, buf, (size_t)n), -1);
@@ -92,6 +127,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cleanse_rules_event_type),
         cmocka_unit_test(test_cleanse_rules_value),
+        cmocka_unit_test(test_cleanse_rules_value_matches_strtod),
         cmocka_unit_test(test_cleanse_rules_unix_seconds),
         cmocka_unit_test(test_cleanse_rules_index),
     };
