@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "features.h"
+#include "trainset.h"
 #include "jobctl/err.h"
 #include "ml/iforest.h"
 #include "ml/mlflow.h"

@@ -1,9 +1,9 @@
 /*
- * features.c: silver_events -> feature matrix for the isolation forest
+ * trainset.c: silver_events -> feature matrix for the isolation forest
  * (value as double, timestamp_unix as long widened to double), skipping
  * rows where either is null.
  */
-#include "features.h"
+#include "trainset.h"
 
 #include <stdlib.h>
 

@@ -1,10 +1,10 @@
 /*
- * features.h: reading the model features (value, timestamp_unix) of
+ * trainset.h: reading the model features (value, timestamp_unix) of
  * silver_events into a row-major float64 matrix, shared by the gold train
  * task (and the same logic in tasks/score for its own columns).
  */
-#ifndef JOBCTL_TASKS_TRAIN_FEATURES_H
-#define JOBCTL_TASKS_TRAIN_FEATURES_H
+#ifndef JOBCTL_TASKS_TRAIN_TRAINSET_H
+#define JOBCTL_TASKS_TRAIN_TRAINSET_H
 
 #include <stddef.h>
 

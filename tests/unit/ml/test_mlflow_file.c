@@ -219,10 +219,10 @@ static void test_mlflow_file_parse_versions_json(void **state)
     assert_string_equal(next, "t");
     ml_model_versions_free(v, n);
     free(next);
+    const char *zero = "{\"model_versions\":[{\"name\":\"m\","
+                       "\"version\":\"0\"}]}";
     const char *bad[] = {"", "[1]", "{\"model_versions\":{}}",
-                         "{\"model_versions\":[{\"name\":1}]}",
-                         "{\"model_versions\":[{\"name\":\"m\","
-                         "\"version\":\"0\"}]}"};
+                         "{\"model_versions\":[{\"name\":1}]}", zero};
     for (size_t i = 0; i < 5; i++) {
         assert_int_equal(ml_mlflow_parse_versions_json(bad[i],
                                                        strlen(bad[i]), &v,
