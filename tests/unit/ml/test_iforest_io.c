@@ -4,6 +4,7 @@
  * names the byte offset instead of crashing (truncation, bad magic, cyclic
  * or out-of-range children, bad feature index, trailing bytes).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -4,6 +4,7 @@
  * tags/, artifacts/, models/<name>/version-<n>/meta.yaml) and reads it
  * back: versions list, models:/NAME/latest and /N resolve to the model.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
