@@ -82,6 +82,39 @@ def main():
             child("on_fail", "AT_LEAST_ONE_FAILED", ["ok"])]}), want_exit=0)
         check(run["state"]["result_state"] == "SUCCESS",
               "excluded leaf result %s" % run["state"]["result_state"])
+        # condition_task: evaluated in-process; the branch not taken is
+        # EXCLUDED and so is everything below it.
+        run, _ = e.run(e.job("cond.json", {"name": "cond", "tasks": [
+            {"task_key": "count", "command_task": {"command": [
+                "sh", "-c", "echo n=12 >> \"$JOBCTL_TASK_VALUES\""]}},
+            {"task_key": "big", "depends_on": [{"task_key": "count"}],
+             "condition_task": {"op": "GREATER_THAN_OR_EQUAL",
+                                "left": "{{tasks.count.values.n}}",
+                                "right": "10"}},
+            {"task_key": "yes", "depends_on": [{"task_key": "big",
+                                                "outcome": "true"}], **OK},
+            {"task_key": "no", "depends_on": [{"task_key": "big",
+                                               "outcome": "false"}], **OK},
+            child("after_no", "ALL_DONE", ["no"])]}), want_exit=0)
+        r = results(run)
+        check(r == {"count": "SUCCESS", "big": "SUCCESS", "yes": "SUCCESS",
+                    "no": "EXCLUDED", "after_no": "EXCLUDED"},
+              "condition branches %r" % r)
+        big = [t for t in run["tasks"] if t["task_key"] == "big"][0]
+        check(big["resolved_values"]["condition_task"]["left"] == "12",
+              "condition operands resolved")
+        # Job timeout: running tasks are stopped, the run is TIMEDOUT.
+        run, _ = e.run(e.job("jobto.json", {"name": "jobto",
+                                            "timeout_seconds": 1, "tasks": [
+            {"task_key": "sleepy", "command_task": {"command": ["sleep", "30"]}},
+            {"task_key": "later", "depends_on": [{"task_key": "sleepy"}],
+             **OK}]}), want_exit=1)
+        check(run["state"]["result_state"] == "TIMEDOUT",
+              "job timeout %r" % run["state"])
+        check(run["state"]["user_cancelled_or_timedout"] is True, "flag")
+        r = results(run)
+        check(r["sleepy"] == "TIMEDOUT" and r["later"] == "CANCELED",
+              "job timeout tasks %r" % r)
         # Disabled tasks never run.
         run, _ = e.run(e.job("dis.json", {"name": "dis", "tasks": [
             dict(task_key="off", disabled=True, **BAD)]}), want_exit=0)
