@@ -17,6 +17,15 @@ static const char *const drop_keys[] = {
     "depends_on", "run_if", "max_retries", "min_retry_interval_millis",
     "retry_on_timeout", "job_cluster_key", "disabled", "x-jobctl", NULL};
 
+char *jc_dbx_sidecar_path(const char *log_path)
+{
+    size_t n = strlen(log_path);
+
+    if (n > 4 && !strcmp(log_path + n - 4, ".log"))
+        n -= 4;
+    return ju_xasprintf("%.*s.databricks.json", (int)n, log_path);
+}
+
 bool jc_dbx_task_is_remote_capable(json_t *task)
 {
     if (!json_is_object(task))

@@ -66,8 +66,33 @@ static json_t *task_cluster(const struct jc_job *job, json_t *task,
     return NULL;
 }
 
+/* The Databricks executor's record of an attempt, or NULL. */
+static json_t *load_sidecar(const char *log_path)
+{
+    char *path;
+    json_t *j;
+
+    if (!log_path)
+        return NULL;
+    path = jc_dbx_sidecar_path(log_path);
+    j = json_load_file(path, 0, NULL);
+    free(path);
+    if (j && !json_is_object(j)) {
+        json_decref(j);
+        j = NULL;
+    }
+    return j;
+}
+
+static int64_t jint(json_t *o, const char *k)
+{
+    json_t *v = json_object_get(o, k);
+
+    return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
+}
+
 double jc_accounting_cost(const struct jc_pricing *p, const struct jc_job *job,
-                          const struct jc_task *task,
+                          const struct jc_task *task, const char *log_path,
                           const struct jc_attempt_result *res, char *cluster,
                           size_t ncluster)
 {
@@ -81,15 +106,32 @@ double jc_accounting_cost(const struct jc_pricing *p, const struct jc_job *job,
         json_t *nc = task && task->raw
                          ? task_cluster(job, task->raw, &existing)
                          : NULL;
+        json_t *side = load_sidecar(log_path);
+        int64_t billed_ms = jint(side, "setup_duration") +
+                            jint(side, "execution_duration") +
+                            jint(side, "cleanup_duration");
+        json_t *sc = json_object_get(side, "cluster");
 
         if (!res->remote_run_id[0]) { /* never got a cluster */
             if (cluster)
                 snprintf(cluster, ncluster, "databricks");
+            json_decref(side);
             return 0;
         }
-        jc_pricing_remote_cost(p, nc, existing, wall, &rc);
+        /* what was submitted wins over what the job file says now */
+        if (json_is_object(json_object_get(sc, "new_cluster")))
+            nc = json_object_get(sc, "new_cluster");
+        if (json_is_string(json_object_get(sc, "existing_cluster_id")))
+            existing =
+                json_string_value(json_object_get(sc, "existing_cluster_id"));
+        /* Databricks bills setup + execution + cleanup */
+        jc_pricing_remote_cost(p, nc, existing,
+                               billed_ms > 0 ? (double)billed_ms / 1000.0
+                                             : wall,
+                               &rc);
         if (cluster)
             snprintf(cluster, ncluster, "databricks:%s", rc.cluster);
+        json_decref(side);
         return rc.total;
     }
     if (cluster)
@@ -103,7 +145,8 @@ void jc_accounting_cost_cb(void *arg, const struct jc_attempt_req *req,
 {
     const struct jc_pricing *p = arg;
 
-    res->cost = jc_accounting_cost(p, req->job, req->task, res, NULL, 0);
+    res->cost = jc_accounting_cost(p, req->job, req->task, req->log_path, res,
+                                   NULL, 0);
 }
 
 /* ---- attach / chain -------------------------------------------------- */
@@ -314,6 +357,10 @@ static void cluster_schema(struct lake_schema *s)
     lake_schema_add_simple(s, "job_name", LAKE_TYPE_STRING, true);
     lake_schema_add_simple(s, "result_state", LAKE_TYPE_STRING, true);
     lake_schema_add_simple(s, "remote_run_id", LAKE_TYPE_STRING, true);
+    lake_schema_add_simple(s, "setup_ms", LAKE_TYPE_LONG, true);
+    lake_schema_add_simple(s, "execution_ms", LAKE_TYPE_LONG, true);
+    lake_schema_add_simple(s, "cleanup_ms", LAKE_TYPE_LONG, true);
+    lake_schema_add_simple(s, "cluster_spec", LAKE_TYPE_STRING, true);
 }
 
 static void bench_schema(struct lake_schema *s)
@@ -408,6 +455,7 @@ struct mirror_row {
     char *task_key, *result, *message, *executor, *remote_run_id;
     char *job_name, *settings;
     char *rows_value;
+    char *log_path;
 };
 
 static char *col_text(sqlite3_stmt *st, int i)
@@ -430,6 +478,7 @@ static void rows_free(struct mirror_row *rows, size_t n)
         free(rows[i].job_name);
         free(rows[i].settings);
         free(rows[i].rows_value);
+        free(rows[i].log_path);
     }
     free(rows);
 }
@@ -445,7 +494,7 @@ static int load_rows(struct jc_store *store, int64_t after,
         "t.max_rss_kb, t.read_bytes, t.write_bytes, t.cost, r.run_name, "
         "r.settings_json, (SELECT v.value FROM task_values v WHERE "
         "v.run_id = t.run_id AND v.task_key = t.task_key AND v.key = 'rows' "
-        "AND v.attempt = t.attempt_number) "
+        "AND v.attempt = t.attempt_number), t.log_path "
         "FROM task_runs t JOIN runs r ON r.run_id = t.run_id "
         "WHERE t.task_run_id > ?1 ORDER BY t.task_run_id LIMIT ?2";
     sqlite3 *db = jc_store_db(store);
@@ -487,6 +536,7 @@ static int load_rows(struct jc_store *store, int64_t after,
         m->job_name = col_text(st, 17);
         m->settings = col_text(st, 18);
         m->rows_value = col_text(st, 19);
+        m->log_path = col_text(st, 20);
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
         rc = jc_err_set(JC_EIO, "cannot read task_runs: %s",
@@ -506,9 +556,26 @@ static void fill_cluster(struct lake_batch *b, const struct jc_pricing *p,
 {
     char cluster[160];
     char *notes;
+    json_t *side = NULL;
+    json_t *sc;
+    char *spec = NULL;
+    bool remote = m->executor && !strcmp(m->executor, "databricks");
 
     stored_cluster(p, m->settings, m->task_key, m->executor, cluster,
                    sizeof(cluster));
+    if (remote)
+        side = load_sidecar(m->log_path);
+    sc = json_object_get(side, "cluster");
+    if (json_is_object(sc) && json_object_size(sc)) {
+        struct jc_remote_cost rc;
+
+        jc_pricing_remote_cost(
+            p, json_object_get(sc, "new_cluster"),
+            json_string_value(json_object_get(sc, "existing_cluster_id")), 0,
+            &rc);
+        snprintf(cluster, sizeof(cluster), "databricks:%s", rc.cluster);
+        spec = json_dumps(sc, JSON_COMPACT | JSON_SORT_KEYS);
+    }
     notes = ju_xasprintf("%s%s%s", m->result ? m->result : "",
                          m->message && *m->message ? ": " : "",
                          m->message ? m->message : "");
@@ -530,6 +597,12 @@ static void fill_cluster(struct lake_batch *b, const struct jc_pricing *p,
     put_str(b, "job_name", m->job_name);
     put_str(b, "result_state", m->result);
     put_str(b, "remote_run_id", m->remote_run_id);
+    put_i64(b, "setup_ms", jint(side, "setup_duration"), !side);
+    put_i64(b, "execution_ms", jint(side, "execution_duration"), !side);
+    put_i64(b, "cleanup_ms", jint(side, "cleanup_duration"), !side);
+    put_str(b, "cluster_spec", spec);
+    free(spec);
+    json_decref(side);
     free(notes);
 }
 

@@ -36,6 +36,7 @@ struct jc_attempt {
     char *task_key;
     int64_t start_ms;
     int64_t remote_run_id;
+    json_t *cluster; /* {"new_cluster": ...} or {"existing_cluster_id": ..} */
     bool stop_requested;
     enum jc_stop_reason stop_why;
 };
@@ -121,9 +122,39 @@ static enum jc_attempt_outcome map_outcome(struct jc_attempt *a,
 static void attempt_free(struct jc_attempt *a)
 {
     jc_dbx_run_free(a->run);
+    json_decref(a->cluster);
     free(a->log_path);
     free(a->task_key);
     free(a);
+}
+
+/* The run facts the accounting reads back (jc_dbx_sidecar_path). */
+static void write_sidecar(struct jc_attempt *a,
+                          const struct jc_dbx_run_result *r)
+{
+    char *path;
+    json_t *j;
+
+    if (!a->log_path)
+        return;
+    path = jc_dbx_sidecar_path(a->log_path);
+    j = json_pack("{sI sI ss ss ss sI sI sI sI sI sI ss sO*}", "run_id",
+                  (json_int_t)r->run_id, "task_run_id",
+                  (json_int_t)r->task_run_id, "outcome",
+                  jc_dbx_outcome_name(r->outcome), "life_cycle_state",
+                  r->life_cycle_state, "result_state", r->result_state,
+                  "start_time", (json_int_t)r->start_time_ms, "end_time",
+                  (json_int_t)r->end_time_ms, "setup_duration",
+                  (json_int_t)r->setup_ms, "execution_duration",
+                  (json_int_t)r->execution_ms, "cleanup_duration",
+                  (json_int_t)r->cleanup_ms, "queue_duration",
+                  (json_int_t)r->queue_ms, "run_page_url", r->run_page_url,
+                  "cluster", a->cluster);
+    mkdirs_for(path);
+    if (!j || json_dump_file(j, path, JSON_COMPACT) < 0)
+        log_warn("cannot write '%s'", path);
+    json_decref(j);
+    free(path);
 }
 
 static void on_run_done(void *ud, const struct jc_dbx_run_result *r)
@@ -172,6 +203,7 @@ static void on_run_done(void *ud, const struct jc_dbx_run_result *r)
         ju_buf_addf(&log, "error: %s\n", r->error);
     ju_buf_adds(&log, r->output);
     log_append(a, ju_buf_str(&log));
+    write_sidecar(a, r);
     log_debug("task '%s': %s", a->task_key, ju_buf_str(&msg));
     ju_buf_release(&msg);
     ju_buf_release(&log);
@@ -299,6 +331,15 @@ static int dbx_start(struct jc_executor *base, const struct jc_attempt_req *req,
     a->log_path = req->log_path ? ju_xstrdup(req->log_path) : NULL;
     a->task_key = ju_xstrdup(req->task_key);
     a->start_ms = now_ms();
+    {
+        json_t *t = json_array_get(json_object_get(body, "tasks"), 0);
+        json_t *nc = json_object_get(t, "new_cluster");
+        json_t *ec = json_object_get(t, "existing_cluster_id");
+
+        a->cluster = nc   ? json_pack("{sO}", "new_cluster", nc)
+                     : ec ? json_pack("{sO}", "existing_cluster_id", ec)
+                          : json_object();
+    }
     ro.on_state = on_state;
     ro.timeout_s = 0; /* the engine's timer calls stop(JC_STOP_TIMEOUT) */
     {

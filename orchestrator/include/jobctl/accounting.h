@@ -56,9 +56,15 @@ void jc_accounting_finish_async(struct jc_accounting *a);
 /* The cost hook alone (pricing p; arg = struct jc_pricing *). */
 void jc_accounting_cost_cb(void *arg, const struct jc_attempt_req *req,
                            struct jc_attempt_result *res);
-/* Cost and cluster description of one attempt (cluster may be NULL). */
+/*
+ * Cost and cluster description of one attempt (cluster may be NULL).
+ * Databricks attempts are billed for setup + execution + cleanup as
+ * recorded next to log_path (jc_dbx_sidecar_path; may be NULL: then the
+ * run's end - start) on the submitted cluster; an attempt without a
+ * remote run id costs 0.
+ */
 double jc_accounting_cost(const struct jc_pricing *p, const struct jc_job *job,
-                          const struct jc_task *task,
+                          const struct jc_task *task, const char *log_path,
                           const struct jc_attempt_result *res, char *cluster,
                           size_t ncluster);
 

@@ -103,6 +103,13 @@ int jc_dbx_submit_body(json_t **out, json_t *task, json_t *job_clusters,
 /* "jobctl-<run>-<task>-<attempt>", hashed to <= 64 chars when longer. */
 void jc_dbx_idempotency_token(char *dst, size_t n, int64_t run_id,
                               const char *task_key, int attempt);
+/*
+ * Where the Databricks executor records a finished attempt's run facts
+ * (run ids, states, setup/execution/cleanup/queue ms, cluster spec) as
+ * JSON: next to the attempt's log, "<dir>/<attempt>.log" ->
+ * "<dir>/<attempt>.databricks.json". Caller frees.
+ */
+char *jc_dbx_sidecar_path(const char *log_path);
 /* True when the task JSON names a cluster (so it can run remotely). */
 bool jc_dbx_task_is_remote_capable(json_t *task);
 

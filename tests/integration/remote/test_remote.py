@@ -226,19 +226,30 @@ def main():
         api_total = sum(t.get("x_jobctl", {}).get("cost", 0) for t in tasks)
         check(abs(costs["total"]["cost"] - api_total) < 1e-9,
               f"costs total {costs['total']['cost']} != {api_total}")
+        # billed time = setup + execution + cleanup (cluster_logs has them)
+        r = jobctl(["sql", "SELECT task_name, attempt, setup_ms + "
+                    "execution_ms + cleanup_ms AS ms, cost, cluster_name "
+                    "FROM cluster_logs WHERE executor = 'databricks' AND "
+                    "remote_run_id IS NOT NULL", "--format", "jsonl"], env)
+        check(r.returncode == 0, f"sql billed: {r.stderr}")
+        billed = {(x["task_name"], x["attempt"]): x
+                  for x in map(json.loads, r.stdout.splitlines())}
         # remote_ok: existing cluster -> default node x (2 workers + driver)
-        secs = (ok["end_time"] - ok["start_time"]) / 1000.0
-        want = secs / 3600.0 * 3 * (1.5 * 0.25 + 0.4)
+        b = billed[("remote_ok", 0)]
+        check(b["ms"] > 0, f"no Databricks durations: {b}")
+        want = b["ms"] / 3.6e6 * 3 * (1.5 * 0.25 + 0.4)
         got = ok.get("x_jobctl", {}).get("cost")
         check(got is not None and abs(got - want) < 1e-9,
               f"remote_ok cost {got} != {want}")
+        check(abs(b["cost"] - got) < 1e-9, "cluster_logs cost differs")
         # remote_fail: m5.xlarge, 2 spot workers at 50% off the VM price
-        f = by["remote_fail"][0]
-        secs = (f["end_time"] - f["start_time"]) / 1000.0
-        want = secs / 3600.0 * (3 * 0.7 * 0.25 + 0.2 + 2 * 0.2 * 0.5)
-        got = f.get("x_jobctl", {}).get("cost")
+        b = billed[("remote_fail", 0)]
+        want = b["ms"] / 3.6e6 * (3 * 0.7 * 0.25 + 0.2 + 2 * 0.2 * 0.5)
+        got = by["remote_fail"][0].get("x_jobctl", {}).get("cost")
         check(got is not None and abs(got - want) < 1e-9,
               f"remote_fail cost {got} != {want}")
+        check(b["cluster_name"] == "databricks:m5.xlarge x3 (spot)",
+              f"cluster_name {b['cluster_name']}")
         r = jobctl(["costs", "--by", "job"], env)
         check(r.returncode == 0 and "remote-mixed" in r.stdout,
               f"costs --by job: {r.stdout} {r.stderr}")

@@ -241,7 +241,7 @@ static void test_accounting_cost_local_and_remote(void **state)
     res.cpu_user_s = 1800;
     res.cpu_sys_s = 1800;
     res.max_rss_kb = 1024 * 1024;
-    c = jc_accounting_cost(&p, NULL, NULL, &res, cluster, sizeof(cluster));
+    c = jc_accounting_cost(&p, NULL, NULL, NULL, &res, cluster, sizeof(cluster));
     assert_true(fabs(c - (p.local_core_hour + p.local_gib_hour)) < 1e-9);
     assert_string_equal(cluster, "local");
 
@@ -253,9 +253,9 @@ static void test_accounting_cost_local_and_remote(void **state)
     snprintf(res.executor, sizeof(res.executor), "databricks");
     res.end_ms = 3600 * 1000;
     /* no remote run id: the submit never created a cluster */
-    assert_true(jc_accounting_cost(&p, NULL, &task, &res, NULL, 0) == 0);
+    assert_true(jc_accounting_cost(&p, NULL, &task, NULL, &res, NULL, 0) == 0);
     snprintf(res.remote_run_id, sizeof(res.remote_run_id), "1000");
-    c = jc_accounting_cost(&p, NULL, &task, &res, cluster, sizeof(cluster));
+    c = jc_accounting_cost(&p, NULL, &task, NULL, &res, cluster, sizeof(cluster));
     assert_true(fabs(c - (2 * 1.0 * p.dbu_price + 2 * 0.312)) < 1e-9);
     assert_non_null(strstr(cluster, "i3.xlarge x2"));
     json_decref(task.raw);

@@ -9,6 +9,7 @@
 #include "testsupport.h"
 
 #include "jobctl/accounting.h"
+#include "jobctl/databricks.h"
 #include "jobctl/err.h"
 #include "jobctl/pricing.h"
 #include "jobctl/run.h"
@@ -216,8 +217,26 @@ static void test_remote_run_mixed_dag(void **state)
 
     /* costs follow the price table */
     jc_pricing_defaults(&p);
-    jc_pricing_remote_cost(&p, NULL, "0101-abc",
-                           (double)(ok->end_ms - ok->start_ms) / 1000.0, &rc);
+    {
+        /* billed: setup + execution + cleanup, as the executor recorded */
+        char *side = jc_dbx_sidecar_path(ok->log_path);
+        json_t *j = json_load_file(side, 0, NULL);
+        int64_t ms;
+
+        assert_non_null(j);
+        ms = json_integer_value(json_object_get(j, "setup_duration")) +
+             json_integer_value(json_object_get(j, "execution_duration")) +
+             json_integer_value(json_object_get(j, "cleanup_duration"));
+        assert_true(ms > 0);
+        assert_string_equal(json_string_value(json_object_get(
+                                json_object_get(j, "cluster"),
+                                "existing_cluster_id")),
+                            "0101-abc");
+        jc_pricing_remote_cost(&p, NULL, "0101-abc", (double)ms / 1000.0,
+                               &rc);
+        json_decref(j);
+        free(side);
+    }
     assert_true(ok->cost > 0);
     assert_true(fabs(ok->cost - rc.total) < 1e-9);
     assert_true(la->cost >= 0);
