@@ -737,21 +737,16 @@ static int do_history(int argc, char **argv)
             iso_ms(ts, sizeof(ts), h[k].timestamp_ms);
             json_object_set_new(o, "version", json_integer(h[k].version));
             json_object_set_new(o, "timestamp", json_string(ts));
-            if (json_is_object(ci))
-                json_object_update(o, json_pack("{s:o}", "commitInfo", ci));
-            else
-                json_decref(ci);
-            {
-                json_t *c = json_object_get(o, "commitInfo");
+            if (json_is_object(ci)) {
                 const char *key;
                 json_t *v;
 
-                json_object_foreach(c, key, v) {
+                json_object_foreach(ci, key, v) {
                     if (strcmp(key, "timestamp"))
                         json_object_set(o, key, v);
                 }
-                json_object_del(o, "commitInfo");
             }
+            json_decref(ci);
             json_array_append_new(arr, o);
         }
         d = json_dumps(arr, JSON_INDENT(2));
