@@ -340,6 +340,45 @@ static void test_delta_log_num_indexed_cols(void **state)
     free(dir);
 }
 
+static void test_delta_log_writer_rules(void **state)
+{
+    char *dir = jt_tmpdir();
+    char *path = ju_xasprintf("%s/t", dir);
+    char *p;
+    struct lake_schema *s = make_schema();
+    const char *conf[] = {"delta.appendOnly", "true", NULL};
+    struct lake_table *t = NULL;
+    struct lake_txn *tx = NULL;
+    struct lake_batch *b = make_batch(s, 1, 2, "x", "v");
+
+    (void)state;
+    /* appendOnly: appends work, removing data is refused */
+    assert_int_equal(lake_table_create_if_absent(&t, path, s, NULL, 0, conf), 0);
+    assert_int_equal(lake_table_append(t, b, 0, NULL), 0);
+    assert_int_equal(lake_table_append(t, b, 1, NULL), JC_EINVAL);
+    assert_non_null(strstr(jc_err_last(), "append-only"));
+    assert_int_equal(lake_table_version(t), 1);
+    lake_table_close(t);
+    /* a writer version we do not implement: readable, not writable */
+    p = ju_xasprintf("%s/w/_delta_log/00000000000000000000.json", dir);
+    jt_write_file(p, "{\"protocol\":{\"minReaderVersion\":1,\"minWriterVersion\":3}}\n"
+                     "{\"metaData\":{\"id\":\"x\",\"schemaString\":\"{\\\"type\\\":"
+                     "\\\"struct\\\",\\\"fields\\\":[]}\",\"partitionColumns\":[],"
+                     "\"configuration\":{}}}\n");
+    free(p);
+    p = ju_xasprintf("%s/w", dir);
+    assert_int_equal(lake_table_open(&t, p), 0);
+    assert_int_equal(lake_txn_begin(t, &tx), JC_EUNSUPPORTED);
+    assert_non_null(strstr(jc_err_last(), "writer version 3"));
+    lake_table_close(t);
+    free(p);
+    lake_batch_free(b);
+    lake_schema_free(s);
+    free(path);
+    jt_rmtree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -351,6 +390,7 @@ int main(void)
         cmocka_unit_test(test_delta_log_checkpoints),
         cmocka_unit_test(test_delta_log_string_stats_truncated),
         cmocka_unit_test(test_delta_log_num_indexed_cols),
+        cmocka_unit_test(test_delta_log_writer_rules),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
