@@ -32,6 +32,20 @@ outputs += [p.stdout, p.stderr]
 p = run([os.path.join(BIN, "jobctl-producer"), "--count", "1"], home, env,
         check_rc=None)
 outputs += [p.stdout, p.stderr]
+# Through the orchestrator: the seed job's ingest fails against the dead
+# broker; neither the run store (jobctl.db) nor the task logs may hold the
+# secret.
+shared = os.environ.get("JOBCTL_SHARED_DIR", "../shared")
+seed = os.path.join(shared, "seeds", "full_streaming_pipeline.json")
+ws = os.path.join(home, "workspace")
+os.makedirs(ws)
+os.symlink(os.path.abspath(os.path.join(BIN, "jobctl-bronze-ingest")),
+           os.path.join(ws, "01_stream_kafka_to_bronze"))
+p = run([os.path.join(BIN, "jobctl"), "run", seed, "--workspace", ws], home,
+        env, check_rc=None, timeout=100)
+check(p.returncode != 0, "the job succeeded against a dead broker")
+check(os.path.exists(os.path.join(home, "jobctl.db")), "no run store")
+outputs += [p.stdout, p.stderr]
 for o in outputs:
     check(SECRET not in o, "secret in program output:\n" + o)
 for root, _, files in os.walk(home):
