@@ -175,6 +175,13 @@ static int x_best_index(sqlite3_vtab *v, sqlite3_index_info *info)
 
         if (!c->usable || c->iColumn < 0)
             continue;
+        /* file skipping compares bytes: only for the BINARY collation */
+        {
+            const char *coll = sqlite3_vtab_collation(info, i);
+
+            if (coll && sqlite3_stricmp(coll, "BINARY"))
+                continue;
+        }
         switch (c->op) {
         case SQLITE_INDEX_CONSTRAINT_EQ:
             op = 'e';

@@ -67,6 +67,12 @@ def test_seed_queries(home):
     check(rows == [{"n": 33}], "partition count %r" % rows)
     check(total == 3 and read == 1 and skipped == 2,
           "partition pruning read %d of %d files" % (read, total))
+    # another collation must not be answered from byte-wise file skipping
+    rows, (total, skipped, read) = sql(
+        home, "SELECT count(*) AS n FROM gold_anomaly_predictions "
+              "WHERE event_type = 'T1' COLLATE NOCASE")
+    check(rows == [{"n": 33}] and skipped == 0,
+          "NOCASE: %r, skipped %d" % (rows, skipped))
 
 
 def test_zorder_skipping(home):
