@@ -428,6 +428,71 @@ static void test_databricks_map_state(void **state)
                      JC_DBX_FAILED);
 }
 
+struct call_box {
+    int calls;
+    long http;
+    int status;
+    char code[64];
+    int attempts;
+};
+
+static void on_call(void *ud, const struct jc_dbx_result *res)
+{
+    struct call_box *b = ud;
+
+    b->calls++;
+    b->http = res->http_status;
+    b->status = res->status;
+    b->attempts = res->attempts;
+    snprintf(b->code, sizeof(b->code), "%s",
+             res->error_code ? res->error_code : "");
+}
+
+/* jc_dbx_call directly: query encoding, error shapes, abandon. */
+static void test_databricks_call_and_abandon(void **state)
+{
+    struct fake f;
+    uv_loop_t loop;
+    struct jc_dbx *c = NULL;
+    struct jc_dbx_opts o = JC_DBX_OPTS_INIT;
+    struct jc_dbx_req *req = NULL;
+    struct call_box b1 = {0}, b2 = {0};
+    json_t *q = json_pack("{ss}", "run_id", "12 & x=1");
+
+    (void)state;
+    fake_start(&f, NULL);
+    uv_loop_init(&loop);
+    o.host = f.host;
+    o.token = "dapi-secret-123";
+    assert_int_equal(jc_dbx_new(&c, &loop, &o), 0);
+    assert_ptr_equal(jc_dbx_loop(c), &loop);
+    assert_int_equal(jc_dbx_call(c, NULL, "GET", "jobs/runs/get", q, on_call,
+                                 &b1),
+                     0);
+    assert_int_equal(jc_dbx_call(c, &req, "GET", "jobs/runs/get", q, on_call,
+                                 &b2),
+                     0);
+    jc_dbx_req_abandon(req);
+    assert_int_equal(jc_dbx_call(c, NULL, "PUT", "jobs/x", NULL, on_call,
+                                 &b2),
+                     JC_EINVAL);
+    while (!b1.calls)
+        uv_run(&loop, UV_RUN_ONCE);
+    /* "12 & x=1" arrived as one (non-integer) value: it was escaped */
+    assert_int_equal(b1.http, 400);
+    assert_int_equal(b1.status, JC_EINVAL);
+    assert_string_equal(b1.code, "MALFORMED_REQUEST");
+    assert_int_equal(b1.attempts, 1); /* 400 is not retried */
+    assert_int_equal(b2.calls, 0);    /* abandoned: never called back */
+    assert_true(jc_dbx_stat_attempts(c) >= 1);
+    jc_dbx_free(c);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+    assert_int_equal(b2.calls, 0);
+    json_decref(q);
+    fake_stop(&f);
+}
+
 static void test_databricks_opts_from_env(void **state)
 {
     char *dir = jt_tmpdir();
@@ -476,6 +541,7 @@ int main(void)
         cmocka_unit_test(test_databricks_submit_body),
         cmocka_unit_test(test_databricks_map_state),
         cmocka_unit_test(test_databricks_opts_from_env),
+        cmocka_unit_test(test_databricks_call_and_abandon),
         cmocka_unit_test(test_databricks_success),
         cmocka_unit_test(test_databricks_failure_shows_error),
         cmocka_unit_test(test_databricks_timeout_cancels_on_server),
