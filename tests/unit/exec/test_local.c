@@ -53,8 +53,12 @@ static struct jc_attempt_result run_argv(char *const *argv, const char *log,
         /* Wait until the task has forked its children (log line). */
         int i;
         for (i = 0; i < 500; i++) {
-            char *t = jt_read_file(log, NULL);
-            bool ready = t && strstr(t, "ready");
+            char *t;
+            bool ready;
+
+            uv_run(&loop, UV_RUN_NOWAIT); /* output is relayed by the loop */
+            t = jt_read_file(log, NULL);
+            ready = t && strstr(t, "ready");
             free(t);
             if (ready)
                 break;
