@@ -1259,8 +1259,15 @@ int lake_parquet_writer_write(struct lake_parquet_writer *w,
                               "'%s': column '%s' has %zu rows, batch has %zu",
                               w->path, batch->schema.fields[i].name,
                               batch->columns[i].length, batch->num_rows);
-        w->top_nulls[i] += (int64_t)batch->columns[i].null_count;
+        if (!w->schema.fields[i].nullable && batch->columns[i].null_count)
+            return jc_err_set(JC_EINVAL,
+                              "'%s': column '%s' is not nullable but has %zu "
+                              "nulls",
+                              w->path, batch->schema.fields[i].name,
+                              batch->columns[i].null_count);
     }
+    for (i = 0; i < batch->n_columns; i++)
+        w->top_nulls[i] += (int64_t)batch->columns[i].null_count;
     for (a = 0; a < batch->num_rows;) {
         size_t b = a + STEP_ROWS;
         if (b > batch->num_rows)
@@ -1324,6 +1331,9 @@ static void stat_bytes(const struct wleaf *wl, const struct sacc *s, bool max,
     }
     case 2: {
         double v = max ? s->fmax : s->fmin;
+        /* the format asks for -0.0 as a zero min and +0.0 as a zero max */
+        if (v == 0.0)
+            v = max ? 0.0 : -0.0;
         if (lf->phys == PQ_FLOAT) {
             float f = (float)v;
             ju_buf_add(out, &f, 4);

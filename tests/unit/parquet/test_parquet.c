@@ -349,7 +349,7 @@ static void test_parquet_page_size_error_names_offset(void **state)
     memcpy(bad + pos + sizeof(huge), data + pos + vlen, len - pos - vlen);
     assert_true(read_mem(bad, len - vlen + sizeof(huge)) < 0);
     assert_non_null(strstr(jc_err_last(), "page header at offset 4"));
-    assert_non_null(strstr(jc_err_last(), "exceeds chunk"));
+    assert_non_null(strstr(jc_err_last(), "compressed size 2147483647 exceeds chunk"));
     free(bad);
     free(data);
 }
@@ -383,6 +383,19 @@ static void test_parquet_writer_rejects_other_schema(void **state)
     assert_int_equal(lake_parquet_writer_open(&w, p, &s, NULL), 0);
     assert_int_equal(lake_parquet_writer_write(w, b), JC_EINVAL);
     lake_parquet_writer_abort(w);
+    assert_int_not_equal(access(p, F_OK), 0);
+    lake_schema_release(&s);
+
+    /* a required column holding a null is refused, naming the column */
+    lake_schema_init(&s);
+    lake_schema_add_simple(&s, "req", LAKE_TYPE_LONG, false);
+    lake_batch_free(b);
+    b = lake_batch_new(&s);
+    lake_batch_append_i64(&b->columns[0], 1);
+    lake_batch_append_null(&b->columns[0]);
+    assert_int_equal(lake_batch_seal(b), 0);
+    assert_int_equal(lake_parquet_write_file(p, b, NULL, NULL), JC_EINVAL);
+    assert_non_null(strstr(jc_err_last(), "'req' is not nullable"));
     assert_int_not_equal(access(p, F_OK), 0);
     lake_schema_release(&s);
     lake_batch_free(b);
