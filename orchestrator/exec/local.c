@@ -29,8 +29,18 @@
 #include "jobctl/err.h"
 #include "util/mem.h"
 
+/* argv[0] -> path through PATH, resolved once (a long PATH otherwise costs
+ * one failed execve per entry on every spawn). */
+struct path_cache {
+    char *name;
+    char *path_env; /* the PATH it was resolved with */
+    char *file;
+};
+
 struct local_ex {
     struct jc_executor base;
+    struct path_cache *pc;
+    size_t npc;
     uv_signal_t sigchld;
     struct jc_attempt *head; /* running attempts, doubly linked */
     size_t nrunning;
@@ -359,6 +369,60 @@ static void on_kill_timer(uv_timer_t *t)
     kill(-a->pid, SIGKILL);
 }
 
+static const char *env_path(char *const *env)
+{
+    size_t i;
+
+    if (!env)
+        return getenv("PATH");
+    for (i = 0; env[i]; i++) {
+        if (!strncmp(env[i], "PATH=", 5))
+            return env[i] + 5;
+    }
+    return NULL;
+}
+
+/* Resolved file for argv0, or NULL to let posix_spawnp search. */
+static const char *resolve(struct local_ex *ex, const char *argv0,
+                           char *const *env)
+{
+    const char *path = env_path(env);
+    const char *p;
+    size_t i, nlen = strlen(argv0);
+    char buf[4096];
+
+    if (strchr(argv0, '/') || !path || !*argv0)
+        return NULL;
+    for (i = 0; i < ex->npc; i++) {
+        if (!strcmp(ex->pc[i].name, argv0) && !strcmp(ex->pc[i].path_env, path))
+            return ex->pc[i].file;
+    }
+    if (ex->npc >= 64)
+        return NULL;
+    for (p = path; *p;) {
+        const char *e = strchr(p, ':');
+        size_t dl = e ? (size_t)(e - p) : strlen(p);
+        struct stat st;
+
+        if (dl && dl + nlen + 2 < sizeof(buf)) {
+            memcpy(buf, p, dl);
+            buf[dl] = '/';
+            memcpy(buf + dl + 1, argv0, nlen + 1);
+            if (!stat(buf, &st) && S_ISREG(st.st_mode) && !access(buf, X_OK)) {
+                ex->pc = ju_xrealloc(ex->pc, (ex->npc + 1) * sizeof(*ex->pc));
+                ex->pc[ex->npc].name = ju_xstrdup(argv0);
+                ex->pc[ex->npc].path_env = ju_xstrdup(path);
+                ex->pc[ex->npc].file = ju_xstrdup(buf);
+                return ex->pc[ex->npc++].file;
+            }
+        }
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    return NULL;
+}
+
 static int local_start(struct jc_executor *base, const struct jc_attempt_req *req,
                        jc_attempt_done_cb cb, void *arg, struct jc_attempt **out)
 {
@@ -389,8 +453,15 @@ static int local_start(struct jc_executor *base, const struct jc_attempt_req *re
     posix_spawnattr_setsigdefault(&attr, &all);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
                                         POSIX_SPAWN_SETSIGDEF);
-    rc = posix_spawnp(&pid, req->argv[0], &fa, &attr, req->argv,
-                      req->env ? req->env : (char *const *)environ);
+    {
+        const char *file = resolve(ex, req->argv[0], req->env);
+        char *const *envp = req->env ? req->env : (char *const *)environ;
+
+        if (file)
+            rc = posix_spawn(&pid, file, &fa, &attr, req->argv, envp);
+        else
+            rc = posix_spawnp(&pid, req->argv[0], &fa, &attr, req->argv, envp);
+    }
     posix_spawnattr_destroy(&attr);
     posix_spawn_file_actions_destroy(&fa);
     close(pfd[1]);
@@ -487,6 +558,12 @@ static void local_destroy(struct jc_executor *base)
     }
     if (ex->devnull >= 0)
         close(ex->devnull);
+    for (size_t i = 0; i < ex->npc; i++) {
+        free(ex->pc[i].name);
+        free(ex->pc[i].path_env);
+        free(ex->pc[i].file);
+    }
+    free(ex->pc);
     ex->closing = true;
     uv_signal_stop(&ex->sigchld);
     uv_close((uv_handle_t *)&ex->sigchld, ex_close_cb);
