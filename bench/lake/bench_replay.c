@@ -131,7 +131,8 @@ int main(int argc, char **argv)
     ck = time_open(path, repeat, &v1, &f1, &c1);
     js = time_open(json_only, repeat, &v2, &f2, &c2);
     printf("replay of a %d-commit Delta table (%zu active files; built in "
-           "%.1f s)\n", commits, f1, build_s);
+           "%.1f s)\n",
+           commits, f1, build_s);
     printf("%-46s %8s %10s\n", "open latest snapshot (median of runs)",
            "version", "ms");
     printf("%-46s %8lld %10.2f\n", "jobctl, from checkpoint + JSON tail",

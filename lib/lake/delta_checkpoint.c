@@ -53,8 +53,8 @@ static int read_part(struct lake_replay *r, const char *path)
     return rc;
 }
 
-int lake_ckpt_read(struct lake_replay *r, const char *log_dir,
-                   int64_t version, int parts)
+int lake_ckpt_read(struct lake_replay *r, const char *log_dir, int64_t version,
+                   int parts)
 {
     int k;
 

@@ -19,8 +19,8 @@
 #define MAX_COMMIT_ATTEMPTS 100000
 
 struct pending_add {
-    char *log_path;  /* URI-encoded, relative */
-    char *abs_path;  /* on disk */
+    char *log_path; /* URI-encoded, relative */
+    char *abs_path; /* on disk */
     struct lake_kv *part;
     size_t npart;
     int64_t size;
@@ -50,7 +50,7 @@ struct lake_txn {
     int remove_all;
     int optimize;
     enum lake_codec codec;
-    int num_indexed; /* delta.dataSkippingNumIndexedCols */
+    int num_indexed;                /* delta.dataSkippingNumIndexedCols */
     struct lake_schema data_schema; /* table schema minus partitions */
 };
 
@@ -107,7 +107,8 @@ int lake_txn_begin(struct lake_table *t, struct lake_txn **out)
     tx->codec = LAKE_CODEC_SNAPPY;
     tx->num_indexed = 32;
     {
-        const char *n = lake_table_config(t, "delta.dataSkippingNumIndexedCols");
+        const char *n =
+            lake_table_config(t, "delta.dataSkippingNumIndexedCols");
         char *end;
         long v = n ? strtol(n, &end, 10) : 32;
 
@@ -119,15 +120,16 @@ int lake_txn_begin(struct lake_table *t, struct lake_txn **out)
 
         if (c && lake_codec_parse(&tx->codec, c) != 0) {
             tx->codec = LAKE_CODEC_SNAPPY;
-    tx->num_indexed = 32;
-    {
-        const char *n = lake_table_config(t, "delta.dataSkippingNumIndexedCols");
-        char *end;
-        long v = n ? strtol(n, &end, 10) : 32;
+            tx->num_indexed = 32;
+            {
+                const char *n =
+                    lake_table_config(t, "delta.dataSkippingNumIndexedCols");
+                char *end;
+                long v = n ? strtol(n, &end, 10) : 32;
 
-        if (n && !*end && v >= -1 && v <= 100000)
-            tx->num_indexed = (int)v;
-    }
+                if (n && !*end && v >= -1 && v <= 100000)
+                    tx->num_indexed = (int)v;
+            }
             jc_err_clear();
         }
     }
@@ -201,8 +203,7 @@ void lake_column__copy_row(struct lake_column *dst,
         lake_column_get_range(src, i, &b, &e);
         for (; b < e; b++) {
             for (k = 0; k < src->n_children; k++)
-                lake_column__copy_row(&dst->children[k], &src->children[k],
-                                      b);
+                lake_column__copy_row(&dst->children[k], &src->children[k], b);
         }
         lake_batch_end_list(dst);
         return;
@@ -240,8 +241,8 @@ int lake_txn__write_file(struct lake_txn *tx, const struct lake_batch *data,
         free(esc);
     }
     if (npart) {
-        dir = ju_xasprintf("%s/%.*s", tx->t->path, (int)(rel.len - 1),
-                           rel.data);
+        dir =
+            ju_xasprintf("%s/%.*s", tx->t->path, (int)(rel.len - 1), rel.data);
         rc = lake_fs_mkdirs(dir);
         free(dir);
         if (rc) {
@@ -275,8 +276,8 @@ int lake_txn__write_file(struct lake_txn *tx, const struct lake_batch *data,
     pa->size = (int64_t)st.file_size;
     pa->mtime = lake_fs_now_ms();
     pa->rows = st.num_rows;
-    pa->stats = lake_delta__stats_from_parquet(&data->schema, &st,
-                                               tx->num_indexed);
+    pa->stats =
+        lake_delta__stats_from_parquet(&data->schema, &st, tx->num_indexed);
     pa->data_change = data_change;
     lake_parquet_file_stats_release(&st);
     ju_buf_release(&rel);
@@ -293,7 +294,8 @@ static int make_view(const struct lake_schema *schema,
     view->schema = *schema;
     view->n_columns = schema->n_fields;
     view->num_rows = b->num_rows;
-    view->columns = ju_xcalloc(schema->n_fields + 1, sizeof(struct lake_column));
+    view->columns =
+        ju_xcalloc(schema->n_fields + 1, sizeof(struct lake_column));
     for (i = 0; i < schema->n_fields; i++) {
         const struct lake_field *f = &schema->fields[i];
         int k = lake_schema_find(&b->schema, f->name);
@@ -467,8 +469,8 @@ int lake_txn_append(struct lake_txn *tx, const struct lake_batch *batch)
             }
             rc = lake_batch_seal(pb);
             if (rc == 0)
-                rc = lake_txn__write_file(tx, pb, g[k].part,
-                                          s->npartition_cols, 1);
+                rc = lake_txn__write_file(tx, pb, g[k].part, s->npartition_cols,
+                                          1);
             lake_batch_free(pb);
         }
         free(g[k].key);
@@ -589,9 +591,8 @@ static json_t *kv_json(const struct lake_kv *kv, size_t n)
     size_t i;
 
     for (i = 0; i < n; i++)
-        json_object_set_new(o, kv[i].key,
-                            kv[i].value ? json_string(kv[i].value)
-                                        : json_null());
+        json_object_set_new(
+            o, kv[i].key, kv[i].value ? json_string(kv[i].value) : json_null());
     return o;
 }
 
@@ -621,9 +622,9 @@ static char *build_commit(struct lake_txn *tx, const char *operation,
 
         json_decref(params);
         params = json_object();
-        json_object_set_new(params, "mode",
-                            json_string(tx->remove_all ? "Overwrite"
-                                                       : "Append"));
+        json_object_set_new(
+            params, "mode",
+            json_string(tx->remove_all ? "Overwrite" : "Append"));
         for (i = 0; i < tx->t->snap->npartition_cols; i++)
             json_array_append_new(pc,
                                   json_string(tx->t->snap->partition_cols[i]));
@@ -665,9 +666,9 @@ static char *build_commit(struct lake_txn *tx, const char *operation,
                         json_string(operation ? operation : "WRITE"));
     json_object_set_new(ci, "operationParameters", params);
     json_object_set_new(ci, "readVersion", json_integer(tx->read_version));
-    json_object_set_new(ci, "isolationLevel",
-                        json_string(tx->optimize ? "SnapshotIsolation"
-                                                 : "Serializable"));
+    json_object_set_new(
+        ci, "isolationLevel",
+        json_string(tx->optimize ? "SnapshotIsolation" : "Serializable"));
     json_object_set_new(ci, "isBlindAppend", json_boolean(blind));
     json_object_set_new(ci, "operationMetrics", metrics);
     json_object_set_new(ci, "engineInfo", json_string(LAKE_DELTA_ENGINE));
@@ -753,8 +754,7 @@ static int check_conflict(struct lake_txn *tx, int64_t v)
                             "concurrent commit %lld changed the table's "
                             "metadata or protocol",
                             (long long)v);
-        } else if ((a = json_object_get(j, "remove")) != NULL &&
-                   tx->nremoves) {
+        } else if ((a = json_object_get(j, "remove")) != NULL && tx->nremoves) {
             const char *rp = json_string_value(json_object_get(a, "path"));
 
             for (i = 0; rp && i < tx->nremoves; i++) {
@@ -764,8 +764,7 @@ static int check_conflict(struct lake_txn *tx, int64_t v)
                                     "which this transaction read",
                                     (long long)v, rp);
             }
-        } else if ((a = json_object_get(j, "add")) != NULL &&
-                   tx->remove_all &&
+        } else if ((a = json_object_get(j, "add")) != NULL && tx->remove_all &&
                    json_is_true(json_object_get(a, "dataChange"))) {
             rc = jc_err_set(JC_ECONFLICT,
                             "concurrent commit %lld added data to a table "
@@ -830,8 +829,10 @@ int lake_txn_commit(struct lake_txn *tx, const char *operation,
         if (rc)
             goto fail;
         if (++attempts > MAX_COMMIT_ATTEMPTS) {
-            rc = jc_err_set(JC_ECONFLICT, "'%s': gave up after %d commit "
-                            "attempts", t->path, attempts);
+            rc = jc_err_set(JC_ECONFLICT,
+                            "'%s': gave up after %d commit "
+                            "attempts",
+                            t->path, attempts);
             goto fail;
         }
         v++;

@@ -15,8 +15,8 @@
 #include "lake/delta.h"
 
 #define LAKE_DELTA_ENGINE "jobctl/0.1.0"
-#define LAKE_DELTA_COMMIT_CAP ((size_t)256 << 20)  /* one commit file */
-#define LAKE_DELTA_LINE_CAP ((size_t)64 << 20)     /* one action line */
+#define LAKE_DELTA_COMMIT_CAP ((size_t)256 << 20) /* one commit file */
+#define LAKE_DELTA_LINE_CAP ((size_t)64 << 20)    /* one action line */
 #define LAKE_DELTA_MAX_VERSION ((int64_t)99999999999999999LL)
 #define LAKE_DELTA_DEFAULT_CKPT_INTERVAL 10
 #define LAKE_DELTA_DEFAULT_RETENTION_HOURS 168.0
@@ -47,8 +47,7 @@ int lake_fs_mtime_ms(const char *path, int64_t *ms);
 char *lake_delta__part_value_text(const struct lake_column *c, size_t i);
 /* Append the value text of a partition string to column c (typed). */
 int lake_delta__append_part_value(struct lake_column *c,
-                                  const struct lake_field *f,
-                                  const char *text);
+                                  const struct lake_field *f, const char *text);
 /* Parse "YYYY-MM-DD[ T]HH:MM:SS[.ffffff][Z|+hh:mm]" to micros UTC. */
 int lake_delta__parse_timestamp(const char *s, int64_t *micros);
 int lake_delta__parse_date(const char *s, int32_t *days);
@@ -61,9 +60,9 @@ struct lake_log_listing {
     size_t ncommits;
     struct lake_log_ckpt {
         int64_t version;
-        int parts;        /* 1 = classic */
-        int have;         /* parts found (complete when have == parts) */
-    } *ckpts;
+        int parts; /* 1 = classic */
+        int have;  /* parts found (complete when have == parts) */
+    } * ckpts;
     size_t nckpts;
 };
 int lake_log_list(const char *log_dir, struct lake_log_listing *out);
@@ -79,16 +78,14 @@ struct lake_replay *lake_replay_new(void);
 void lake_replay_free(struct lake_replay *r);
 /* Apply one parsed action object ({"add": {...}} etc.). where names
  * the source for messages ("file:line"). */
-int lake_replay_apply(struct lake_replay *r, json_t *action,
-                      const char *where);
+int lake_replay_apply(struct lake_replay *r, json_t *action, const char *where);
 /* Parse a commit file's text and apply every line. name for messages. */
 int lake_replay_commit_text(struct lake_replay *r, const char *name,
                             const char *data, size_t len);
 /* Apply checkpoint rows from a batch with columns add/remove/metaData/
  * protocol/txn/domainMetadata (any subset). */
 int lake_replay_checkpoint_batch(struct lake_replay *r,
-                                 const struct lake_batch *b,
-                                 const char *name);
+                                 const struct lake_batch *b, const char *name);
 /* Turn the state into a snapshot (checks protocol support unless
  * no_protocol_check). */
 int lake_replay_finish(struct lake_replay *r, int64_t version,
@@ -106,13 +103,12 @@ int lake_snapshot_check_reader(const struct lake_snapshot *s);
 int lake_snapshot_check_writer(const struct lake_snapshot *s);
 /* Commit timestamps (ms) for versions 0..latest available, monotone. */
 int lake_log_version_times(const char *log_dir,
-                           const struct lake_log_listing *l,
-                           int64_t **times, int64_t **versions,
-                           size_t *n);
+                           const struct lake_log_listing *l, int64_t **times,
+                           int64_t **versions, size_t *n);
 
 /* ---- delta_checkpoint.c ---- */
-int lake_ckpt_read(struct lake_replay *r, const char *log_dir,
-                   int64_t version, int parts);
+int lake_ckpt_read(struct lake_replay *r, const char *log_dir, int64_t version,
+                   int parts);
 int lake_ckpt_write(const char *log_dir, const struct lake_snapshot *s);
 
 /* ---- delta_vacuum.c ---- */
@@ -146,8 +142,7 @@ void lake_column__copy_row(struct lake_column *dst,
                            const struct lake_column *src, size_t i);
 
 /* ---- table_read.c ---- */
-int lake_table__read_path(const struct lake_table *t,
-                          const struct lake_file *f,
+int lake_table__read_path(const struct lake_table *t, const struct lake_file *f,
                           const struct lake_scan_opts *opts,
                           struct lake_batch **out);
 

@@ -96,8 +96,8 @@ int lake_log_list(const char *log_dir, struct lake_log_listing *out)
                    !strncmp(n + 20, ".checkpoint.", 12) &&
                    parse_digits(n + 32, 10, &k) == 0 && n[42] == '.' &&
                    parse_digits(n + 43, 10, &p) == 0 &&
-                   !strcmp(n + 53, ".parquet") && p >= 1 && k >= 1 &&
-                   k <= p && p < 100000) {
+                   !strcmp(n + 53, ".parquet") && p >= 1 && k >= 1 && k <= p &&
+                   p < 100000) {
             add_ckpt(out, &kalloc, v, (int)p);
         }
     }
@@ -150,8 +150,8 @@ int lake_log_has_commit(const struct lake_log_listing *l, int64_t v)
 }
 
 int lake_log_version_times(const char *log_dir,
-                           const struct lake_log_listing *l,
-                           int64_t **times, int64_t **versions, size_t *n)
+                           const struct lake_log_listing *l, int64_t **times,
+                           int64_t **versions, size_t *n)
 {
     size_t i;
     int64_t prev = INT64_MIN;
@@ -209,7 +209,8 @@ int lake_table_history(struct lake_table *t, size_t limit,
         if (lake_fs_read_file(p, LAKE_DELTA_COMMIT_CAP, &data, &len) == 0) {
             line = data;
             while (line && *line) {
-                const char *nl = memchr(line, '\n', len - (size_t)(line - data));
+                const char *nl =
+                    memchr(line, '\n', len - (size_t)(line - data));
                 size_t ll = nl ? (size_t)(nl - line) : strlen(line);
                 json_t *j = json_loadb(line, ll, 0, NULL);
                 json_t *ci = j ? json_object_get(j, "commitInfo") : NULL;

@@ -215,8 +215,8 @@ int lake_delta__parse_date(const char *s, int32_t *days)
         return JC_EPARSE;
     if (*p && *p != ' ' && *p != 'T')
         return JC_EPARSE;
-    *days = (int32_t)lake_days_from_civil(neg ? -y : y, (unsigned)m,
-                                          (unsigned)d);
+    *days =
+        (int32_t)lake_days_from_civil(neg ? -y : y, (unsigned)m, (unsigned)d);
     return 0;
 }
 
@@ -279,9 +279,9 @@ int lake_delta__parse_timestamp(const char *s, int64_t *micros)
     }
     if (hh > 23 || mm > 59 || ss > 60)
         return JC_EPARSE;
-    *micros = ((int64_t)days * 86400 + hh * 3600 + mm * 60 + ss - off) *
-                  1000000 +
-              frac;
+    *micros =
+        ((int64_t)days * 86400 + hh * 3600 + mm * 60 + ss - off) * 1000000 +
+        frac;
     return 0;
 }
 
@@ -339,8 +339,7 @@ int lake_delta__parse_decimal(const char *s, int scale, lake_i128 *out)
 }
 
 int lake_delta__append_part_value(struct lake_column *c,
-                                  const struct lake_field *f,
-                                  const char *text)
+                                  const struct lake_field *f, const char *text)
 {
     char *end;
 

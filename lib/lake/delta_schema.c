@@ -21,11 +21,16 @@ static int parse_primitive(const char *s, const char *name, bool nullable,
         const char *n;
         enum lake_type t;
     } prims[] = {
-        {"string", LAKE_TYPE_STRING},   {"long", LAKE_TYPE_LONG},
-        {"integer", LAKE_TYPE_INTEGER}, {"short", LAKE_TYPE_SHORT},
-        {"byte", LAKE_TYPE_BYTE},       {"float", LAKE_TYPE_FLOAT},
-        {"double", LAKE_TYPE_DOUBLE},   {"boolean", LAKE_TYPE_BOOLEAN},
-        {"binary", LAKE_TYPE_BINARY},   {"date", LAKE_TYPE_DATE},
+        {"string", LAKE_TYPE_STRING},
+        {"long", LAKE_TYPE_LONG},
+        {"integer", LAKE_TYPE_INTEGER},
+        {"short", LAKE_TYPE_SHORT},
+        {"byte", LAKE_TYPE_BYTE},
+        {"float", LAKE_TYPE_FLOAT},
+        {"double", LAKE_TYPE_DOUBLE},
+        {"boolean", LAKE_TYPE_BOOLEAN},
+        {"binary", LAKE_TYPE_BINARY},
+        {"date", LAKE_TYPE_DATE},
         {"timestamp", LAKE_TYPE_TIMESTAMP},
         {"timestamp_ntz", LAKE_TYPE_TIMESTAMP_NTZ},
     };
@@ -46,8 +51,8 @@ static int parse_primitive(const char *s, const char *name, bool nullable,
     if (sscanf(s, "decimal(%d,%d)%c", &p, &sc, &tail) == 2 ||
         sscanf(s, "decimal(%d, %d)%c", &p, &sc, &tail) == 2) {
         if (p < 1 || p > LAKE_DECIMAL_MAX_PRECISION || sc < 0 || sc > p)
-            return jc_err_set(JC_EPARSE, "column '%s': invalid type '%s'",
-                              name, s);
+            return jc_err_set(JC_EPARSE, "column '%s': invalid type '%s'", name,
+                              s);
         lake_field_init_decimal(out, name, p, sc, nullable);
         return 0;
     }
@@ -63,7 +68,8 @@ static int parse_struct_fields(json_t *fields, struct lake_field *parent,
 
     if (!json_is_array(fields))
         return jc_err_set(JC_EPARSE, "struct without a 'fields' list");
-    json_array_foreach(fields, i, fj) {
+    json_array_foreach(fields, i, fj)
+    {
         json_t *jn = json_object_get(fj, "name");
         json_t *jt = json_object_get(fj, "type");
         json_t *jnull = json_object_get(fj, "nullable");
@@ -71,8 +77,8 @@ static int parse_struct_fields(json_t *fields, struct lake_field *parent,
         int rc;
 
         if (!json_is_string(jn) || !jt)
-            return jc_err_set(JC_EPARSE,
-                              "field %zu: missing 'name' or 'type'", i);
+            return jc_err_set(JC_EPARSE, "field %zu: missing 'name' or 'type'",
+                              i);
         rc = parse_type(jt, json_string_value(jn),
                         jnull ? json_is_true(jnull) : true, &f, depth + 1);
         if (rc)
@@ -145,8 +151,7 @@ static int parse_type(json_t *type, const char *name, bool nullable,
                       name, t);
 }
 
-int lake_delta_schema_parse(const char *schema_string,
-                            struct lake_schema **out)
+int lake_delta_schema_parse(const char *schema_string, struct lake_schema **out)
 {
     json_error_t jerr;
     json_t *root = json_loads(schema_string, 0, &jerr);

@@ -220,8 +220,8 @@ static int get_i64(json_t *o, const char *k, int64_t *out, int required,
         return 0;
     }
     if (!json_is_integer(v)) {
-        jc_err_set(JC_EPARSE, "%s: %s: '%s' must be an integer", where,
-                   action, k);
+        jc_err_set(JC_EPARSE, "%s: %s: '%s' must be an integer", where, action,
+                   k);
         return JC_EPARSE;
     }
     *out = (int64_t)json_integer_value(v);
@@ -237,7 +237,8 @@ static char **strv_from_json(json_t *a)
     if (!json_is_array(a))
         return NULL;
     v = ju_xcalloc(json_array_size(a) + 1, sizeof(char *));
-    json_array_foreach(a, i, e) {
+    json_array_foreach(a, i, e)
+    {
         if (json_is_string(e))
             v[n++] = ju_xstrdup(json_string_value(e));
     }
@@ -273,12 +274,11 @@ static char *file_key(const char *path, json_t *dv)
         json_t *pd = json_object_get(dv, "pathOrInlineDv");
         json_t *off = json_object_get(dv, "offset");
 
-        return ju_xasprintf("%s\x01%s%s@%lld", path,
-                            json_is_string(st) ? json_string_value(st) : "",
-                            json_is_string(pd) ? json_string_value(pd) : "",
-                            json_is_integer(off)
-                                ? (long long)json_integer_value(off)
-                                : -1LL);
+        return ju_xasprintf(
+            "%s\x01%s%s@%lld", path,
+            json_is_string(st) ? json_string_value(st) : "",
+            json_is_string(pd) ? json_string_value(pd) : "",
+            json_is_integer(off) ? (long long)json_integer_value(off) : -1LL);
     }
     return ju_xstrdup(path);
 }
@@ -329,8 +329,10 @@ static int apply_add(struct lake_replay *r, json_t *a, const char *where)
         json_t *v;
         size_t i = 0;
 
-        fe->f.part = ju_xcalloc(json_object_size(pv) + 1, sizeof(struct lake_kv));
-        json_object_foreach(pv, k, v) {
+        fe->f.part =
+            ju_xcalloc(json_object_size(pv) + 1, sizeof(struct lake_kv));
+        json_object_foreach(pv, k, v)
+        {
             fe->f.part[i].key = ju_xstrdup(k);
             fe->f.part[i].value =
                 json_is_string(v) ? ju_xstrdup(json_string_value(v)) : NULL;
@@ -455,7 +457,8 @@ static int apply_metadata(struct lake_replay *r, json_t *a, const char *where)
     if (pc && !json_is_null(pc)) {
         if (!json_is_array(pc))
             return bad(where, "metaData", "'partitionColumns' must be a list");
-        json_array_foreach(pc, i, e) {
+        json_array_foreach(pc, i, e)
+        {
             if (!json_is_string(e))
                 return bad(where, "metaData",
                            "'partitionColumns' must hold strings");
@@ -474,9 +477,9 @@ int lake_replay_apply(struct lake_replay *r, json_t *action, const char *where)
     json_t *v;
 
     if (!json_is_object(action))
-        return jc_err_set(JC_EPARSE, "%s: action must be a JSON object",
-                          where);
-    json_object_foreach(action, k, v) {
+        return jc_err_set(JC_EPARSE, "%s: action must be a JSON object", where);
+    json_object_foreach(action, k, v)
+    {
         int rc = 0;
 
         if (json_is_null(v))
@@ -625,8 +628,8 @@ static json_t *struct_json(const struct lake_field *f,
 int lake_replay_checkpoint_batch(struct lake_replay *r,
                                  const struct lake_batch *b, const char *name)
 {
-    static const char *const acts[] = {"protocol", "metaData", "txn",
-                                       "add", "remove"};
+    static const char *const acts[] = {"protocol", "metaData", "txn", "add",
+                                       "remove"};
     size_t row, a;
     char where[1100];
 
@@ -649,8 +652,7 @@ int lake_replay_checkpoint_batch(struct lake_replay *r,
             if ((a >= 3 && !json_is_string(json_object_get(body, "path"))) ||
                 (a == 2 && !json_is_string(json_object_get(body, "appId"))) ||
                 (a == 1 && !json_is_string(json_object_get(body, "id"))) ||
-                (a == 0 &&
-                 !json_object_get(body, "minReaderVersion"))) {
+                (a == 0 && !json_object_get(body, "minReaderVersion"))) {
                 json_decref(body);
                 continue;
             }
@@ -807,11 +809,15 @@ int lake_replay_finish(struct lake_replay *r, int64_t version,
 
     *out = NULL;
     if (!r->have_protocol)
-        return jc_err_set(JC_EPARSE, "version %lld: no protocol action in the "
-                          "log", (long long)version);
+        return jc_err_set(JC_EPARSE,
+                          "version %lld: no protocol action in the "
+                          "log",
+                          (long long)version);
     if (!r->metadata)
-        return jc_err_set(JC_EPARSE, "version %lld: no metaData action in the "
-                          "log", (long long)version);
+        return jc_err_set(JC_EPARSE,
+                          "version %lld: no metaData action in the "
+                          "log",
+                          (long long)version);
     s = ju_xcalloc(1, sizeof(*s));
     s->version = version;
     s->min_reader_version = r->min_reader;
@@ -831,18 +837,20 @@ int lake_replay_finish(struct lake_replay *r, int64_t version,
     pc = json_object_get(r->metadata, "partitionColumns");
     if (json_is_array(pc)) {
         s->partition_cols = ju_xcalloc(json_array_size(pc) + 1, sizeof(char *));
-        json_array_foreach(pc, i, v)
-            s->partition_cols[s->npartition_cols++] =
-                ju_xstrdup(json_string_value(v));
+        json_array_foreach(pc, i, v) s->partition_cols[s->npartition_cols++] =
+            ju_xstrdup(json_string_value(v));
     }
     cf = json_object_get(r->metadata, "configuration");
     if (json_is_object(cf)) {
-        s->config = ju_xcalloc(json_object_size(cf) + 1, sizeof(struct lake_kv));
-        json_object_foreach(cf, k, v) {
+        s->config =
+            ju_xcalloc(json_object_size(cf) + 1, sizeof(struct lake_kv));
+        json_object_foreach(cf, k, v)
+        {
             s->config[s->nconfig].key = ju_xstrdup(k);
             s->config[s->nconfig].value =
-                json_is_string(v) ? ju_xstrdup(json_string_value(v))
-                                  : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+                json_is_string(v)
+                    ? ju_xstrdup(json_string_value(v))
+                    : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
             s->nconfig++;
         }
     }
@@ -929,8 +937,8 @@ int lake_snapshot_load(const char *path, int64_t version,
     rc = lake_log_list(log_dir, &l);
     if (rc) {
         if (rc == JC_ENOTFOUND)
-            jc_err_set(JC_ENOTFOUND, "'%s' is not a Delta table (no _delta_log)",
-                       path);
+            jc_err_set(JC_ENOTFOUND,
+                       "'%s' is not a Delta table (no _delta_log)", path);
         free(log_dir);
         return rc;
     }

@@ -118,8 +118,8 @@ static int value_json(struct ju_buf *b, const struct lake_column_stats *cs,
         return 0;
     case LAKE_TYPE_STRING: {
         int cut;
-        size_t n = utf8_prefix(v->str ? v->str : "", v->len, STATS_PREFIX,
-                               &cut);
+        size_t n =
+            utf8_prefix(v->str ? v->str : "", v->len, STATS_PREFIX, &cut);
 
         if (!cut) {
             add_json_str(b, v->str ? v->str : "", v->len);
@@ -156,8 +156,7 @@ enum { P_MIN, P_MAX, P_NULL };
  * stats->columns[*leaf]. Returns 1 if something was emitted. */
 static int emit_field(struct ju_buf *b, const struct lake_field *f,
                       const struct lake_parquet_file_stats *st, size_t *leaf,
-                      size_t max_leaves, int pass, int first,
-                      int64_t top_nulls)
+                      size_t max_leaves, int pass, int first, int64_t top_nulls)
 {
     size_t nl = leaf_count(f);
     size_t start = b->len;
@@ -221,8 +220,7 @@ char *lake_delta__stats_from_parquet(const struct lake_schema *schema,
                                      int num_indexed)
 {
     struct ju_buf b = JU_BUF_INIT;
-    static const char *const names[] = {"minValues", "maxValues",
-                                        "nullCount"};
+    static const char *const names[] = {"minValues", "maxValues", "nullCount"};
     int pass;
     size_t max_leaves = num_indexed < 0 ? (size_t)-1 : (size_t)num_indexed;
 

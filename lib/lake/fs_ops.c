@@ -207,8 +207,8 @@ int lake_fs_put_if_absent(const char *path, const void *data, size_t n)
             free(tmp);
             {
                 /* last resort: O_EXCL create then write */
-                int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-                              0644);
+                int fd =
+                    open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
                 if (fd < 0) {
                     if (errno == EEXIST)
                         return JC_EEXIST;
@@ -276,7 +276,8 @@ void lake_fs_uuid4(char out[37])
 
         if (r <= 0) {
             /* extremely unlikely; fall back to time + pid mixing */
-            uint64_t x = (uint64_t)lake_fs_now_ms() ^ ((uint64_t)getpid() << 32);
+            uint64_t x =
+                (uint64_t)lake_fs_now_ms() ^ ((uint64_t)getpid() << 32);
             for (; got < sizeof(b); got++) {
                 x = x * 6364136223846793005ULL + 1442695040888963407ULL;
                 b[got] = (unsigned char)(x >> 56);

@@ -41,11 +41,11 @@ struct dcursor {
     struct dvtab *vt;
     struct lake_pred *preds;
     size_t npreds;
-    char **strs; /* owned pred strings */
-    size_t file;  /* next file index */
+    char **strs;       /* owned pred strings */
+    size_t file;       /* next file index */
     const char **proj; /* projected column names (schema order) */
     size_t nproj;
-    int *colmap;       /* vtab column -> batch column, -1 = not read */
+    int *colmap; /* vtab column -> batch column, -1 = not read */
     struct lake_batch *b;
     size_t row;
     sqlite3_int64 rowid;
@@ -359,13 +359,27 @@ static int x_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str,
         memset(pr, 0, sizeof(*pr));
         pr->column = f->name;
         switch (op) {
-        case 'e': pr->op = LAKE_PRED_EQ; break;
-        case 'l': pr->op = LAKE_PRED_LT; break;
-        case 'L': pr->op = LAKE_PRED_LE; break;
-        case 'g': pr->op = LAKE_PRED_GT; break;
-        case 'G': pr->op = LAKE_PRED_GE; break;
-        case 'n': pr->op = LAKE_PRED_IS_NULL; break;
-        default: pr->op = LAKE_PRED_NOT_NULL; break;
+        case 'e':
+            pr->op = LAKE_PRED_EQ;
+            break;
+        case 'l':
+            pr->op = LAKE_PRED_LT;
+            break;
+        case 'L':
+            pr->op = LAKE_PRED_LE;
+            break;
+        case 'g':
+            pr->op = LAKE_PRED_GT;
+            break;
+        case 'G':
+            pr->op = LAKE_PRED_GE;
+            break;
+        case 'n':
+            pr->op = LAKE_PRED_IS_NULL;
+            break;
+        default:
+            pr->op = LAKE_PRED_NOT_NULL;
+            break;
         }
         if (pr->op == LAKE_PRED_IS_NULL || pr->op == LAKE_PRED_NOT_NULL) {
             c->npreds++;
@@ -373,13 +387,14 @@ static int x_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str,
         }
         if (vt == SQLITE_NULL)
             continue; /* comparisons with NULL match nothing; let SQLite */
-        if (f->type == LAKE_TYPE_TIMESTAMP || f->type == LAKE_TYPE_TIMESTAMP_NTZ) {
+        if (f->type == LAKE_TYPE_TIMESTAMP ||
+            f->type == LAKE_TYPE_TIMESTAMP_NTZ) {
             /* SQLite compares our ISO text bytewise: push down only the
              * canonical form, whose byte order is the instant order */
             if (vt != SQLITE_TEXT || sqlite3_value_bytes(v) != 27 ||
                 ((const char *)sqlite3_value_text(v))[26] != 'Z' ||
-                lake_delta__parse_timestamp(
-                    (const char *)sqlite3_value_text(v), &pr->i) < 0)
+                lake_delta__parse_timestamp((const char *)sqlite3_value_text(v),
+                                            &pr->i) < 0)
                 continue;
             pr->kind = LAKE_PV_INT;
         } else if (f->type == LAKE_TYPE_DATE) {
@@ -395,7 +410,8 @@ static int x_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str,
         } else if (f->type == LAKE_TYPE_STRING) {
             if (vt != SQLITE_TEXT)
                 continue;
-            c->strs[c->npreds] = ju_xstrdup((const char *)sqlite3_value_text(v));
+            c->strs[c->npreds] =
+                ju_xstrdup((const char *)sqlite3_value_text(v));
             pr->kind = LAKE_PV_STRING;
             pr->s = c->strs[c->npreds];
         } else if (f->type == LAKE_TYPE_BOOLEAN ||
@@ -478,7 +494,8 @@ static int x_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i)
         break;
     }
     case LAKE_TYPE_DATE:
-        lake_format_date(tmp, sizeof(tmp), (int32_t)lake_column_get_i64(col, r));
+        lake_format_date(tmp, sizeof(tmp),
+                         (int32_t)lake_column_get_i64(col, r));
         sqlite3_result_text(ctx, tmp, -1, SQLITE_TRANSIENT);
         break;
     case LAKE_TYPE_TIMESTAMP:
@@ -551,8 +568,7 @@ int lake_sql_attach_table(struct sqlite3 *db, const char *name,
     return 0;
 }
 
-int lake_sql_attach_root(struct sqlite3 *db, const char *root,
-                         size_t *ntables)
+int lake_sql_attach_root(struct sqlite3 *db, const char *root, size_t *ntables)
 {
     DIR *d;
     struct dirent *e;

@@ -38,8 +38,8 @@ char *lake_table_resolve(const char *name_or_path)
     p = ju_xasprintf("%s/%s", root, name_or_path);
     free(root);
     lp = ju_xasprintf("%s/_delta_log", p);
-    if (stat(lp, &st) != 0 &&
-        stat(name_or_path, &st) == 0 && S_ISDIR(st.st_mode)) {
+    if (stat(lp, &st) != 0 && stat(name_or_path, &st) == 0 &&
+        S_ISDIR(st.st_mode)) {
         free(lp);
         free(p);
         return ju_xstrdup(name_or_path);

@@ -103,8 +103,7 @@ static int convert_column(struct lake_column *dst, const struct lake_field *f,
     return 0;
 }
 
-int lake_table__read_path(const struct lake_table *t,
-                          const struct lake_file *f,
+int lake_table__read_path(const struct lake_table *t, const struct lake_file *f,
                           const struct lake_scan_opts *opts,
                           struct lake_batch **out)
 {
@@ -138,8 +137,8 @@ int lake_table__read_path(const struct lake_table *t,
 
             if (k < 0) {
                 lake_schema_release(&proj);
-                return jc_err_set(JC_ENOTFOUND, "'%s': no column '%s'",
-                                  t->path, opts->columns[i]);
+                return jc_err_set(JC_ENOTFOUND, "'%s': no column '%s'", t->path,
+                                  opts->columns[i]);
             }
             lake_schema_add(&proj, &s->schema->fields[k]);
         }
@@ -208,9 +207,9 @@ int lake_table__read_path(const struct lake_table *t,
         } else {
             struct lake_column *fc = &fb->columns[src[i]];
 
-            if (fc->type == fld->type &&
-                (fld->type != LAKE_TYPE_DECIMAL ||
-                 (fc->precision == fld->precision && fc->scale == fld->scale))) {
+            if (fc->type == fld->type && (fld->type != LAKE_TYPE_DECIMAL ||
+                                          (fc->precision == fld->precision &&
+                                           fc->scale == fld->scale))) {
                 lake_column_release(oc);
                 *oc = *fc;
                 memset(fc, 0, sizeof(*fc));
@@ -458,12 +457,12 @@ int lake_file_may_match(const struct lake_table *t, const struct lake_file *f,
             continue;
         {
             json_t *nr = json_object_get(stats, "numRecords");
-            json_t *nc = json_object_get(json_object_get(stats, "nullCount"),
-                                         fld->name);
-            json_t *mn = json_object_get(json_object_get(stats, "minValues"),
-                                         fld->name);
-            json_t *mx = json_object_get(json_object_get(stats, "maxValues"),
-                                         fld->name);
+            json_t *nc =
+                json_object_get(json_object_get(stats, "nullCount"), fld->name);
+            json_t *mn =
+                json_object_get(json_object_get(stats, "minValues"), fld->name);
+            json_t *mx =
+                json_object_get(json_object_get(stats, "maxValues"), fld->name);
             int64_t nrec = json_is_integer(nr) ? json_integer_value(nr) : -1;
             int64_t nnull = json_is_integer(nc) ? json_integer_value(nc) : -1;
             struct cval vmin, vmax;
@@ -489,19 +488,17 @@ int lake_file_may_match(const struct lake_table *t, const struct lake_file *f,
             if (hmin) {
                 int c = cmp_cval(&vmin, p);
 
-                if (c != 2 &&
-                    ((p->op == LAKE_PRED_EQ && c > 0) ||
-                     (p->op == LAKE_PRED_LT && c >= 0) ||
-                     (p->op == LAKE_PRED_LE && c > 0)))
+                if (c != 2 && ((p->op == LAKE_PRED_EQ && c > 0) ||
+                               (p->op == LAKE_PRED_LT && c >= 0) ||
+                               (p->op == LAKE_PRED_LE && c > 0)))
                     result = 0;
             }
             if (hmax && result) {
                 int c = cmp_cval(&vmax, p);
 
-                if (c != 2 &&
-                    ((p->op == LAKE_PRED_EQ && c < 0) ||
-                     (p->op == LAKE_PRED_GT && c <= 0) ||
-                     (p->op == LAKE_PRED_GE && c < 0)))
+                if (c != 2 && ((p->op == LAKE_PRED_EQ && c < 0) ||
+                               (p->op == LAKE_PRED_GT && c <= 0) ||
+                               (p->op == LAKE_PRED_GE && c < 0)))
                     result = 0;
             }
         }
@@ -544,9 +541,8 @@ int lake_table_scan(struct lake_table *t, const struct lake_scan_opts *opts,
 }
 
 int lake_table_scan_changes(struct lake_table *t, int64_t from_version,
-                            const struct lake_scan_opts *opts,
-                            lake_scan_cb cb, void *ud,
-                            struct lake_scan_stats *st)
+                            const struct lake_scan_opts *opts, lake_scan_cb cb,
+                            void *ud, struct lake_scan_stats *st)
 {
     struct lake_scan_stats local;
     int64_t v;
@@ -588,11 +584,12 @@ int lake_table_scan_changes(struct lake_table *t, int64_t from_version,
                 f.has_dv = json_is_object(json_object_get(a, "deletionVector"));
                 f.part = ju_xcalloc(json_object_size(pv) + 1,
                                     sizeof(struct lake_kv));
-                json_object_foreach(pv, k, val) {
+                json_object_foreach(pv, k, val)
+                {
                     f.part[n].key = (char *)k;
-                    f.part[n].value =
-                        json_is_string(val) ? (char *)json_string_value(val)
-                                            : NULL;
+                    f.part[n].value = json_is_string(val)
+                                          ? (char *)json_string_value(val)
+                                          : NULL;
                     n++;
                 }
                 f.npart = n;

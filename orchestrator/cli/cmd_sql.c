@@ -313,7 +313,8 @@ static int describe_history(const char *q, enum fmt fmt)
     p += strlen("history");
     while (isspace((unsigned char)*p))
         p++;
-    while (*p && !isspace((unsigned char)*p) && *p != ';' && n + 1 < sizeof(name)) {
+    while (*p && !isspace((unsigned char)*p) && *p != ';' &&
+           n + 1 < sizeof(name)) {
         if (*p != '`' && *p != '"')
             name[n++] = *p;
         p++;
@@ -339,8 +340,8 @@ static int describe_history(const char *q, enum fmt fmt)
     sqlite3_prepare_v2(db, "INSERT INTO history VALUES(?,?,?,?,?,?,?,?)", -1,
                        &ins, NULL);
     for (k = 0; k < nh; k++) {
-        json_t *ci = h[k].commit_info ? json_loads(h[k].commit_info, 0, NULL)
-                                      : NULL;
+        json_t *ci =
+            h[k].commit_info ? json_loads(h[k].commit_info, 0, NULL) : NULL;
         char ts[48];
         char *pp = NULL, *mm = NULL;
         json_t *rv = json_object_get(ci, "readVersion");

@@ -32,20 +32,21 @@ static int fail(const char *what)
 
 static int usage(void)
 {
-    fprintf(stderr,
-            "usage: jobctl table list [--json]\n"
-            "       jobctl table describe T [--version N|--timestamp TS] [--json]\n"
-            "       jobctl table show T [--version N|--timestamp TS] "
-            "[--limit N] [--format table|jsonl|csv]\n"
-            "       jobctl table history T [--limit N] [--json]\n"
-            "       jobctl table import T --from FILE.jsonl [--schema SPEC] "
-            "[--partition-by COL]... [--mode append|overwrite] "
-            "[--app-txn ID:VERSION] [--codec snappy|zstd|gzip|uncompressed]\n"
-            "       jobctl table optimize T [--zorder-by COL,...] "
-            "[--target-rows N]\n"
-            "       jobctl table vacuum T [--retain-hours H] [--dry-run] "
-            "[--force]\n"
-            "       jobctl table check T\n");
+    fprintf(
+        stderr,
+        "usage: jobctl table list [--json]\n"
+        "       jobctl table describe T [--version N|--timestamp TS] [--json]\n"
+        "       jobctl table show T [--version N|--timestamp TS] "
+        "[--limit N] [--format table|jsonl|csv]\n"
+        "       jobctl table history T [--limit N] [--json]\n"
+        "       jobctl table import T --from FILE.jsonl [--schema SPEC] "
+        "[--partition-by COL]... [--mode append|overwrite] "
+        "[--app-txn ID:VERSION] [--codec snappy|zstd|gzip|uncompressed]\n"
+        "       jobctl table optimize T [--zorder-by COL,...] "
+        "[--target-rows N]\n"
+        "       jobctl table vacuum T [--retain-hours H] [--dry-run] "
+        "[--force]\n"
+        "       jobctl table check T\n");
     return 2;
 }
 
@@ -158,8 +159,8 @@ static int do_list(int argc, char **argv)
         }
     }
     if (!json)
-        printf("%-28s %8s %7s %12s %12s\n", "NAME", "VERSION", "FILES",
-               "ROWS", "BYTES");
+        printf("%-28s %8s %7s %12s %12s\n", "NAME", "VERSION", "FILES", "ROWS",
+               "BYTES");
     for (k = 0; k < n; k++) {
         char *p = ju_xasprintf("%s/%s", root, names[k]);
         struct lake_table *t = NULL;
@@ -176,12 +177,11 @@ static int do_list(int argc, char **argv)
             }
             if (json) {
                 json_array_append_new(
-                    arr, json_pack("{s:s,s:s,s:I,s:I,s:I,s:I}", "name",
-                                   names[k], "path", p, "version",
-                                   (json_int_t)s->version, "files",
-                                   (json_int_t)s->nfiles, "rows",
-                                   (json_int_t)rows, "bytes",
-                                   (json_int_t)bytes));
+                    arr,
+                    json_pack("{s:s,s:s,s:I,s:I,s:I,s:I}", "name", names[k],
+                              "path", p, "version", (json_int_t)s->version,
+                              "files", (json_int_t)s->nfiles, "rows",
+                              (json_int_t)rows, "bytes", (json_int_t)bytes));
             } else {
                 printf("%-28s %8lld %7zu %12lld %12lld\n", names[k],
                        (long long)s->version, s->nfiles, (long long)rows,
@@ -221,10 +221,10 @@ static json_t *describe_json(const struct lake_snapshot *s, const char *path)
 
     json_object_set_new(o, "path", json_string(path));
     json_object_set_new(o, "version", json_integer(s->version));
-    json_object_set_new(
-        o, "protocol",
-        json_pack("{s:i,s:i}", "minReaderVersion", s->min_reader_version,
-                  "minWriterVersion", s->min_writer_version));
+    json_object_set_new(o, "protocol",
+                        json_pack("{s:i,s:i}", "minReaderVersion",
+                                  s->min_reader_version, "minWriterVersion",
+                                  s->min_writer_version));
     json_object_set_new(o, "metadata_id", json_string(s->metadata_id));
     if (s->name)
         json_object_set_new(o, "name", json_string(s->name));
@@ -242,9 +242,9 @@ static json_t *describe_json(const struct lake_snapshot *s, const char *path)
 
             simple_type(&b, &s->schema->fields[i]);
             json_array_append_new(
-                schema, json_pack("[s,s,b]", s->schema->fields[i].name,
-                                  ju_buf_str(&b),
-                                  s->schema->fields[i].nullable));
+                schema,
+                json_pack("[s,s,b]", s->schema->fields[i].name, ju_buf_str(&b),
+                          s->schema->fields[i].nullable));
             ju_buf_release(&b);
         }
     }
@@ -268,17 +268,15 @@ static json_t *describe_json(const struct lake_snapshot *s, const char *path)
         json_object_set_new(fo, "partitionValues", pv);
         json_object_set_new(fo, "size", json_integer(f->size));
         if (f->num_records >= 0)
-            json_object_set_new(fo, "numRecords",
-                                json_integer(f->num_records));
+            json_object_set_new(fo, "numRecords", json_integer(f->num_records));
         json_array_append_new(files, fo);
     }
     json_object_set_new(o, "files", files);
     for (i = 0; i < s->ntxns; i++)
-        json_object_set_new(txns, s->txns[i].app_id,
-                            json_pack("{s:I,s:I}", "version",
-                                      (json_int_t)s->txns[i].version,
-                                      "lastUpdated",
-                                      (json_int_t)s->txns[i].last_updated));
+        json_object_set_new(
+            txns, s->txns[i].app_id,
+            json_pack("{s:I,s:I}", "version", (json_int_t)s->txns[i].version,
+                      "lastUpdated", (json_int_t)s->txns[i].last_updated));
     json_object_set_new(o, "txns", txns);
     for (i = 0; i < s->ntombstones; i++)
         json_array_append_new(tomb, json_string(s->tombstones[i].path));
@@ -410,7 +408,8 @@ static int do_describe(int argc, char **argv)
 
             simple_type(&b, &s->schema->fields[k]);
             printf("%-24s %-28s %s\n", s->schema->fields[k].name,
-                   ju_buf_str(&b), s->schema->fields[k].nullable ? "yes" : "no");
+                   ju_buf_str(&b),
+                   s->schema->fields[k].nullable ? "yes" : "no");
             ju_buf_release(&b);
         }
     }
@@ -505,8 +504,7 @@ static char **row_cells(const struct lake_batch *b, size_t r)
     return row;
 }
 
-static int show_cb(void *ud, const struct lake_file *file,
-                   struct lake_batch *b)
+static int show_cb(void *ud, const struct lake_file *file, struct lake_batch *b)
 {
     struct show_ctx *x = ud;
     size_t r, c;
@@ -729,8 +727,8 @@ static int do_history(int argc, char **argv)
         char *d;
 
         for (k = 0; k < n; k++) {
-            json_t *ci = h[k].commit_info ? json_loads(h[k].commit_info, 0, NULL)
-                                          : NULL;
+            json_t *ci =
+                h[k].commit_info ? json_loads(h[k].commit_info, 0, NULL) : NULL;
             json_t *o = json_object();
             char ts[48];
 
@@ -741,7 +739,8 @@ static int do_history(int argc, char **argv)
                 const char *key;
                 json_t *v;
 
-                json_object_foreach(ci, key, v) {
+                json_object_foreach(ci, key, v)
+                {
                     if (strcmp(key, "timestamp"))
                         json_object_set(o, key, v);
                 }
@@ -758,8 +757,8 @@ static int do_history(int argc, char **argv)
                "PARAMETERS / METRICS");
         for (k = 0; k < n; k++) {
             char ts[48];
-            json_t *ci = h[k].commit_info ? json_loads(h[k].commit_info, 0, NULL)
-                                          : NULL;
+            json_t *ci =
+                h[k].commit_info ? json_loads(h[k].commit_info, 0, NULL) : NULL;
             char *p = NULL;
             char *m = NULL;
 
@@ -803,14 +802,22 @@ static int parse_type_str(const char **pp, const char *name,
         const char *n;
         enum lake_type t;
     } prims[] = {
-        {"string", LAKE_TYPE_STRING},     {"long", LAKE_TYPE_LONG},
-        {"bigint", LAKE_TYPE_LONG},       {"integer", LAKE_TYPE_INTEGER},
-        {"int", LAKE_TYPE_INTEGER},       {"short", LAKE_TYPE_SHORT},
-        {"smallint", LAKE_TYPE_SHORT},    {"byte", LAKE_TYPE_BYTE},
-        {"tinyint", LAKE_TYPE_BYTE},      {"float", LAKE_TYPE_FLOAT},
-        {"double", LAKE_TYPE_DOUBLE},     {"boolean", LAKE_TYPE_BOOLEAN},
-        {"bool", LAKE_TYPE_BOOLEAN},      {"binary", LAKE_TYPE_BINARY},
-        {"date", LAKE_TYPE_DATE},         {"timestamp", LAKE_TYPE_TIMESTAMP},
+        {"string", LAKE_TYPE_STRING},
+        {"long", LAKE_TYPE_LONG},
+        {"bigint", LAKE_TYPE_LONG},
+        {"integer", LAKE_TYPE_INTEGER},
+        {"int", LAKE_TYPE_INTEGER},
+        {"short", LAKE_TYPE_SHORT},
+        {"smallint", LAKE_TYPE_SHORT},
+        {"byte", LAKE_TYPE_BYTE},
+        {"tinyint", LAKE_TYPE_BYTE},
+        {"float", LAKE_TYPE_FLOAT},
+        {"double", LAKE_TYPE_DOUBLE},
+        {"boolean", LAKE_TYPE_BOOLEAN},
+        {"bool", LAKE_TYPE_BOOLEAN},
+        {"binary", LAKE_TYPE_BINARY},
+        {"date", LAKE_TYPE_DATE},
+        {"timestamp", LAKE_TYPE_TIMESTAMP},
         {"timestamp_ntz", LAKE_TYPE_TIMESTAMP_NTZ},
     };
     const char *p = *pp;
@@ -950,8 +957,8 @@ static int parse_schema_spec(const char *spec, struct lake_schema *s)
             name[n++] = *p++;
         name[n] = '\0';
         if (*p != ':' || !n)
-            return jc_err_set(JC_EINVAL,
-                              "schema item '%s': expected NAME:TYPE", name);
+            return jc_err_set(JC_EINVAL, "schema item '%s': expected NAME:TYPE",
+                              name);
         p++;
         if (parse_type_str(&p, name, &f, 0))
             return JC_EINVAL;
@@ -996,7 +1003,8 @@ static int infer_schema(json_t **rows, size_t n, struct lake_schema *s)
     const char *key;
 
     for (i = 0; i < n; i++) {
-        json_object_foreach(rows[i], key, v) {
+        json_object_foreach(rows[i], key, v)
+        {
             const char *cur;
             const char *t;
 
@@ -1029,7 +1037,8 @@ static int infer_schema(json_t **rows, size_t n, struct lake_schema *s)
             json_object_set_new(types, key, json_string(t));
         }
     }
-    json_array_foreach(order, k, v) {
+    json_array_foreach(order, k, v)
+    {
         const char *name = json_string_value(v);
         const char *t = json_string_value(json_object_get(types, name));
         enum lake_type lt = LAKE_TYPE_STRING;
@@ -1052,7 +1061,6 @@ static int infer_schema(json_t **rows, size_t n, struct lake_schema *s)
         return jc_err_set(JC_EINVAL, "cannot infer a schema: no columns");
     return 0;
 }
-
 
 static int hexv(int c)
 {
@@ -1113,8 +1121,7 @@ static int append_json(struct lake_column *c, const struct lake_field *f,
             d = json_number_value(v);
         else if (json_is_string(v) && !strcmp(json_string_value(v), "NaN"))
             d = __builtin_nan("");
-        else if (json_is_string(v) &&
-                 !strcmp(json_string_value(v), "Infinity"))
+        else if (json_is_string(v) && !strcmp(json_string_value(v), "Infinity"))
             d = __builtin_inf();
         else if (json_is_string(v) &&
                  !strcmp(json_string_value(v), "-Infinity"))
@@ -1217,9 +1224,9 @@ static int append_json(struct lake_column *c, const struct lake_field *f,
             goto bad;
         lake_batch_append_struct(c);
         for (i = 0; i < f->n_children; i++) {
-            int rc = append_json(&c->children[i], &f->children[i],
-                                 json_object_get(v, f->children[i].name),
-                                 depth + 1);
+            int rc =
+                append_json(&c->children[i], &f->children[i],
+                            json_object_get(v, f->children[i].name), depth + 1);
             if (rc)
                 return rc;
         }
@@ -1231,9 +1238,10 @@ static int append_json(struct lake_column *c, const struct lake_field *f,
 
         if (!json_is_array(v))
             goto bad;
-        json_array_foreach(v, i, e) {
-            int rc = append_json(&c->children[0], &f->children[0], e,
-                                 depth + 1);
+        json_array_foreach(v, i, e)
+        {
+            int rc =
+                append_json(&c->children[0], &f->children[0], e, depth + 1);
             if (rc)
                 return rc;
         }
@@ -1247,7 +1255,8 @@ static int append_json(struct lake_column *c, const struct lake_field *f,
         const char *k;
 
         if (json_is_object(v) && f->children[0].type == LAKE_TYPE_STRING) {
-            json_object_foreach(v, k, e) {
+            json_object_foreach(v, k, e)
+            {
                 json_t *kj = json_string(k);
                 int rc = append_json(&c->children[0], &f->children[0], kj,
                                      depth + 1);
@@ -1260,7 +1269,8 @@ static int append_json(struct lake_column *c, const struct lake_field *f,
                     return rc;
             }
         } else if (json_is_array(v)) {
-            json_array_foreach(v, i, e) {
+            json_array_foreach(v, i, e)
+            {
                 int rc;
 
                 if (!json_is_array(e) || json_array_size(e) != 2 ||
@@ -1686,7 +1696,8 @@ static int do_check(int argc, char **argv)
                 jc_err_last());
     else
         printf("'%s' version %lld: ok (%zu files)\n", lake_table_path(t),
-               (long long)lake_table_version(t), lake_table_snapshot(t)->nfiles);
+               (long long)lake_table_version(t),
+               lake_table_snapshot(t)->nfiles);
     ju_buf_release(&rep);
     lake_table_close(t);
     return rc ? 1 : 0;

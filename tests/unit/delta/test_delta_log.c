@@ -50,7 +50,8 @@ static char *new_table(struct lake_table **t)
     struct lake_schema *s = make_schema();
     const char *parts[] = {"p"};
 
-    assert_int_equal(lake_table_create_if_absent(t, path, s, parts, 1, NULL), 0);
+    assert_int_equal(lake_table_create_if_absent(t, path, s, parts, 1, NULL),
+                     0);
     assert_int_equal(lake_table_version(*t), 0);
     lake_schema_free(s);
     free(path);
@@ -75,10 +76,11 @@ static void test_delta_log_listing_and_errors(void **state)
 
     (void)state;
     p = ju_xasprintf("%s/_delta_log/00000000000000000000.json", dir);
-    jt_write_file(p, "{\"protocol\":{\"minReaderVersion\":1,\"minWriterVersion\":2}}\n"
-                     "{\"metaData\":{\"id\":\"x\",\"schemaString\":\"{\\\"type\\\":"
-                     "\\\"struct\\\",\\\"fields\\\":[]}\",\"partitionColumns\":[],"
-                     "\"configuration\":{}}}\n");
+    jt_write_file(
+        p, "{\"protocol\":{\"minReaderVersion\":1,\"minWriterVersion\":2}}\n"
+           "{\"metaData\":{\"id\":\"x\",\"schemaString\":\"{\\\"type\\\":"
+           "\\\"struct\\\",\\\"fields\\\":[]}\",\"partitionColumns\":[],"
+           "\"configuration\":{}}}\n");
     free(p);
     /* names that are not commits: temp dir, crc, short names */
     p = ju_xasprintf("%s/_delta_log/.tmp/00000000000000000001.json", dir);
@@ -102,10 +104,13 @@ static void test_delta_log_listing_and_errors(void **state)
     assert_non_null(strstr(jc_err_last(), "00000000000000000001.json"));
     /* a malformed line names the file and the line */
     p = ju_xasprintf("%s/_delta_log/00000000000000000001.json", dir);
-    jt_write_file(p, "{\"commitInfo\":{}}\n{\"add\":{\"path\":\"a\",\"size\":\"big\"}}\n");
+    jt_write_file(
+        p,
+        "{\"commitInfo\":{}}\n{\"add\":{\"path\":\"a\",\"size\":\"big\"}}\n");
     free(p);
     assert_int_equal(lake_table_open(&t, dir), JC_EPARSE);
-    assert_non_null(strstr(jc_err_last(), "00000000000000000001.json': line 2"));
+    assert_non_null(
+        strstr(jc_err_last(), "00000000000000000001.json': line 2"));
     assert_non_null(strstr(jc_err_last(), "'size'"));
     p = ju_xasprintf("%s/_delta_log/00000000000000000001.json", dir);
     jt_write_file(p, "{\"commitInfo\":{}}\n\n");
@@ -128,10 +133,11 @@ static void test_delta_log_refuses_features(void **state)
     struct lake_table *t = NULL;
 
     (void)state;
-    jt_write_file(p, "{\"protocol\":{\"minReaderVersion\":3,\"minWriterVersion\":7,"
-                     "\"readerFeatures\":[\"deletionVectors\",\"timestampNtz\"],"
-                     "\"writerFeatures\":[\"deletionVectors\"]}}\n"
-                     "{\"metaData\":{\"id\":\"x\",\"schemaString\":\"{}\"}}\n");
+    jt_write_file(
+        p, "{\"protocol\":{\"minReaderVersion\":3,\"minWriterVersion\":7,"
+           "\"readerFeatures\":[\"deletionVectors\",\"timestampNtz\"],"
+           "\"writerFeatures\":[\"deletionVectors\"]}}\n"
+           "{\"metaData\":{\"id\":\"x\",\"schemaString\":\"{}\"}}\n");
     assert_int_equal(lake_table_open(&t, dir), JC_EUNSUPPORTED);
     assert_non_null(strstr(jc_err_last(), "[deletionVectors]"));
     assert_null(strstr(jc_err_last(), "timestampNtz"));
@@ -214,8 +220,10 @@ static void test_delta_log_remove_conflict(void **state)
     assert_int_equal(lake_table_open(&t2, lake_table_path(t)), 0);
     assert_int_equal(lake_txn_begin(t, &a), 0);
     assert_int_equal(lake_txn_begin(t2, &b), 0);
-    assert_int_equal(lake_txn_remove_file(a, &lake_table_snapshot(t)->files[0]), 0);
-    assert_int_equal(lake_txn_remove_file(b, &lake_table_snapshot(t2)->files[0]), 0);
+    assert_int_equal(lake_txn_remove_file(a, &lake_table_snapshot(t)->files[0]),
+                     0);
+    assert_int_equal(
+        lake_txn_remove_file(b, &lake_table_snapshot(t2)->files[0]), 0);
     assert_int_equal(lake_txn_commit(a, "DELETE", NULL, &v), 0);
     assert_int_equal(lake_txn_commit(b, "DELETE", NULL, &v), JC_ECONFLICT);
     assert_int_equal(lake_table_refresh(t), 0);
@@ -305,7 +313,8 @@ static void test_delta_log_string_stats_truncated(void **state)
     assert_int_equal(f->num_records, 3);
     assert_non_null(f->stats);
     /* min: 32-char prefix; max: prefix + U+007F tie-breaker */
-    assert_non_null(strstr(f->stats, "\"s\":\"zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz\""));
+    assert_non_null(
+        strstr(f->stats, "\"s\":\"zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz\""));
     assert_non_null(strstr(f->stats, "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz\x7f\""));
     assert_null(strstr(f->stats, "\"p\""));
     lake_table_close(t);
@@ -324,9 +333,10 @@ static void test_delta_log_num_indexed_cols(void **state)
     const struct lake_file *f;
 
     (void)state;
-    assert_int_equal(lake_table_create_if_absent(&t, path, s, NULL, 0, conf), 0);
-    assert_string_equal(lake_table_config(t, "delta.dataSkippingNumIndexedCols"),
-                        "1");
+    assert_int_equal(lake_table_create_if_absent(&t, path, s, NULL, 0, conf),
+                     0);
+    assert_string_equal(
+        lake_table_config(t, "delta.dataSkippingNumIndexedCols"), "1");
     b = make_batch(s, 5, 2, "x", "abc");
     assert_int_equal(lake_table_append(t, b, 0, NULL), 0);
     f = &lake_table_snapshot(t)->files[0];
@@ -353,7 +363,8 @@ static void test_delta_log_writer_rules(void **state)
 
     (void)state;
     /* appendOnly: appends work, removing data is refused */
-    assert_int_equal(lake_table_create_if_absent(&t, path, s, NULL, 0, conf), 0);
+    assert_int_equal(lake_table_create_if_absent(&t, path, s, NULL, 0, conf),
+                     0);
     assert_int_equal(lake_table_append(t, b, 0, NULL), 0);
     assert_int_equal(lake_table_append(t, b, 1, NULL), JC_EINVAL);
     assert_non_null(strstr(jc_err_last(), "append-only"));
@@ -361,10 +372,11 @@ static void test_delta_log_writer_rules(void **state)
     lake_table_close(t);
     /* a writer version we do not implement: readable, not writable */
     p = ju_xasprintf("%s/w/_delta_log/00000000000000000000.json", dir);
-    jt_write_file(p, "{\"protocol\":{\"minReaderVersion\":1,\"minWriterVersion\":3}}\n"
-                     "{\"metaData\":{\"id\":\"x\",\"schemaString\":\"{\\\"type\\\":"
-                     "\\\"struct\\\",\\\"fields\\\":[]}\",\"partitionColumns\":[],"
-                     "\"configuration\":{}}}\n");
+    jt_write_file(
+        p, "{\"protocol\":{\"minReaderVersion\":1,\"minWriterVersion\":3}}\n"
+           "{\"metaData\":{\"id\":\"x\",\"schemaString\":\"{\\\"type\\\":"
+           "\\\"struct\\\",\\\"fields\\\":[]}\",\"partitionColumns\":[],"
+           "\"configuration\":{}}}\n");
     free(p);
     p = ju_xasprintf("%s/w", dir);
     assert_int_equal(lake_table_open(&t, p), 0);

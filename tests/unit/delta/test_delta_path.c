@@ -62,8 +62,8 @@ static void test_delta_path_timestamps(void **state)
     (void)state;
     assert_int_equal(lake_delta_parse_timestamp("1970-01-01 00:00:00", &us), 0);
     assert_true(us == 0);
-    assert_int_equal(
-        lake_delta_parse_timestamp("2020-01-01 08:09:10.001", &us), 0);
+    assert_int_equal(lake_delta_parse_timestamp("2020-01-01 08:09:10.001", &us),
+                     0);
     assert_true(us == 1577866150001000LL);
     /* Spark stats carry the session offset */
     assert_int_equal(
@@ -94,8 +94,8 @@ static void test_delta_path_decimals(void **state)
     assert_int_equal(lake_delta_parse_decimal("234", 5, &v), 0);
     assert_true(v == 23400000LL);
     /* exact beyond int64 / double */
-    assert_int_equal(
-        lake_delta_parse_decimal("-9999999999.9999999999", 10, &v), 0);
+    assert_int_equal(lake_delta_parse_decimal("-9999999999.9999999999", 10, &v),
+                     0);
     assert_true(v == -(((lake_i128)99999999999LL) * 1000000000 + 999999999));
     assert_int_equal(lake_delta_parse_decimal("1.5e2", 1, &v), 0);
     assert_true(v == 1500);

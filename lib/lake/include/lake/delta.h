@@ -28,15 +28,15 @@ struct lake_kv {
 
 /* An active data file (an `add` that survived replay). */
 struct lake_file {
-    char *path;              /* as written in the log (URI-encoded) */
-    struct lake_kv *part;    /* partitionValues, in the log's order */
+    char *path;           /* as written in the log (URI-encoded) */
+    struct lake_kv *part; /* partitionValues, in the log's order */
     size_t npart;
-    int64_t size;            /* bytes */
+    int64_t size;              /* bytes */
     int64_t modification_time; /* ms since epoch */
     int data_change;
-    char *stats;             /* the stats JSON string, or NULL */
-    int64_t num_records;     /* from stats; -1 when unknown */
-    int has_dv;              /* carries a deletionVector */
+    char *stats;         /* the stats JSON string, or NULL */
+    int64_t num_records; /* from stats; -1 when unknown */
+    int has_dv;          /* carries a deletionVector */
 };
 
 /* A remove tombstone still in the snapshot. */
@@ -54,29 +54,29 @@ struct lake_app_txn {
 
 struct lake_snapshot {
     int64_t version;
-    int64_t timestamp_ms;      /* commit time of `version` (file mtime) */
+    int64_t timestamp_ms; /* commit time of `version` (file mtime) */
     int min_reader_version;
     int min_writer_version;
-    char **reader_features;    /* NULL-terminated list or NULL */
+    char **reader_features; /* NULL-terminated list or NULL */
     char **writer_features;
     char *metadata_id;
-    char *name;                /* metaData.name or NULL */
-    char *schema_string;       /* raw metaData.schemaString (JSON) */
-    struct lake_schema *schema;/* parsed schema (partition columns included) */
-    char **partition_cols;     /* in metaData order */
+    char *name;                 /* metaData.name or NULL */
+    char *schema_string;        /* raw metaData.schemaString (JSON) */
+    struct lake_schema *schema; /* parsed schema (partition columns included) */
+    char **partition_cols;      /* in metaData order */
     size_t npartition_cols;
-    struct lake_kv *config;    /* metaData.configuration */
+    struct lake_kv *config; /* metaData.configuration */
     size_t nconfig;
-    int64_t created_time;      /* ms; 0 when absent */
-    struct lake_file *files;   /* active files, sorted by path */
+    int64_t created_time;    /* ms; 0 when absent */
+    struct lake_file *files; /* active files, sorted by path */
     size_t nfiles;
     struct lake_tombstone *tombstones;
     size_t ntombstones;
     struct lake_app_txn *txns;
     size_t ntxns;
-    int64_t checkpoint_version;/* checkpoint replay started from; -1 none */
-    int checkpoint_parts;      /* 1 classic, >1 multi-part, 0 none */
-    int64_t commits_replayed;  /* JSON commit files read */
+    int64_t checkpoint_version; /* checkpoint replay started from; -1 none */
+    int checkpoint_parts;       /* 1 classic, >1 multi-part, 0 none */
+    int64_t commits_replayed;   /* JSON commit files read */
 };
 
 /* ---------------------------------------------------------------------
@@ -199,9 +199,8 @@ int lake_table_read_file(struct lake_table *t, const struct lake_file *f,
  * version order. Fails with JC_ENOTFOUND when a needed commit file was
  * cleaned up. */
 int lake_table_scan_changes(struct lake_table *t, int64_t from_version,
-                            const struct lake_scan_opts *opts,
-                            lake_scan_cb cb, void *ud,
-                            struct lake_scan_stats *st);
+                            const struct lake_scan_opts *opts, lake_scan_cb cb,
+                            void *ud, struct lake_scan_stats *st);
 
 /* ---------------------------------------------------------------------
  * Writing
@@ -275,7 +274,7 @@ void lake_history_free(struct lake_history_entry *h, size_t n);
 int lake_table_checkpoint(struct lake_table *t);
 
 struct lake_optimize_result {
-    int64_t version;        /* new version, or -1 if nothing to do */
+    int64_t version; /* new version, or -1 if nothing to do */
     size_t files_removed;
     size_t files_added;
     int64_t bytes_removed;

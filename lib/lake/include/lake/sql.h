@@ -26,8 +26,7 @@ int lake_sql_register(struct sqlite3 *db);
 /* Register the module and create one virtual table per Delta table found
  * directly under root (directory name = table name). *ntables (may be
  * NULL) receives the count. Unreadable tables are skipped. */
-int lake_sql_attach_root(struct sqlite3 *db, const char *root,
-                         size_t *ntables);
+int lake_sql_attach_root(struct sqlite3 *db, const char *root, size_t *ntables);
 /* Create one virtual table `name` over the table at path. */
 int lake_sql_attach_table(struct sqlite3 *db, const char *name,
                           const char *path);
