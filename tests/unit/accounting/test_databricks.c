@@ -493,6 +493,39 @@ static void test_databricks_call_and_abandon(void **state)
     fake_stop(&f);
 }
 
+static void test_databricks_api_version(void **state)
+{
+    struct fake f;
+    uv_loop_t loop;
+    struct jc_dbx *c = NULL;
+    struct jc_dbx_opts o = JC_DBX_OPTS_INIT;
+    struct call_box b = {0};
+    json_t *q = json_pack("{sI}", "run_id", (json_int_t)424242);
+
+    (void)state;
+    fake_start(&f, NULL);
+    uv_loop_init(&loop);
+    o.host = f.host;
+    o.token = "dapi-secret-123";
+    o.api_version = "3.0";
+    assert_int_equal(jc_dbx_new(&c, &loop, &o), JC_EINVAL);
+    o.api_version = "2.1";
+    assert_int_equal(jc_dbx_new(&c, &loop, &o), 0);
+    assert_int_equal(
+        jc_dbx_call(c, NULL, "GET", "jobs/runs/get", q, on_call, &b), 0);
+    while (!b.calls)
+        uv_run(&loop, UV_RUN_ONCE);
+    /* the Jobs quirk: a missing run is 400 INVALID_PARAMETER_VALUE */
+    assert_int_equal(b.http, 400);
+    assert_string_equal(b.code, "INVALID_PARAMETER_VALUE");
+    assert_int_equal(count_lines(f.log, "/api/2.1/jobs/runs/get"), 1);
+    jc_dbx_free(c);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+    json_decref(q);
+    fake_stop(&f);
+}
+
 static void test_databricks_opts_from_env(void **state)
 {
     char *dir = jt_tmpdir();
@@ -542,6 +575,7 @@ int main(void)
         cmocka_unit_test(test_databricks_map_state),
         cmocka_unit_test(test_databricks_opts_from_env),
         cmocka_unit_test(test_databricks_call_and_abandon),
+        cmocka_unit_test(test_databricks_api_version),
         cmocka_unit_test(test_databricks_success),
         cmocka_unit_test(test_databricks_failure_shows_error),
         cmocka_unit_test(test_databricks_timeout_cancels_on_server),
