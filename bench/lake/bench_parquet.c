@@ -65,8 +65,9 @@ static void fill(struct lake_batch *b, size_t first, size_t n)
                            (unsigned)(r >> 32), (unsigned)(r >> 16) & 0xffff,
                            (unsigned)r & 0xffff, (unsigned)(r2 >> 48),
                            (unsigned long long)(r2 & 0xffffffffffffULL));
-        int vn = snprintf(val, sizeof(val), "%llu.%02u",
-                          (unsigned long long)(r2 % 100000), (unsigned)(r % 100));
+        int vn =
+            snprintf(val, sizeof(val), "%llu.%02u",
+                     (unsigned long long)(r2 % 100000), (unsigned)(r % 100));
         const char *t = types[(r >> 7) % 8];
         int64_t ts = base + (int64_t)i * 1000 + (int64_t)(r % 1000);
         lake_batch_append_str(&b->columns[0], id, (size_t)idn);

@@ -124,16 +124,15 @@ int lake_codec__decompress(int codec, const void *in, size_t n, void *out,
     switch (codec) {
     case LAKE_CODEC_UNCOMPRESSED:
         if (n != out_n)
-            return jc_err_set(JC_EPARSE,
-                              "uncompressed page size %zu != %zu", n, out_n);
+            return jc_err_set(JC_EPARSE, "uncompressed page size %zu != %zu", n,
+                              out_n);
         memcpy(out, in, n);
         return 0;
     case LAKE_CODEC_SNAPPY:
         if (snappy_uncompressed_length(in, n, &got) != SNAPPY_OK ||
             got != out_n)
-            return jc_err_set(JC_EPARSE,
-                              "snappy data does not decode to %zu bytes",
-                              out_n);
+            return jc_err_set(
+                JC_EPARSE, "snappy data does not decode to %zu bytes", out_n);
         got = out_n;
         if (snappy_uncompress(in, n, out, &got) != SNAPPY_OK || got != out_n)
             return jc_err_set(JC_EPARSE, "corrupt snappy data");
@@ -146,8 +145,10 @@ int lake_codec__decompress(int codec, const void *in, size_t n, void *out,
             return jc_err_set(JC_EPARSE, "corrupt zstd data: %s",
                               ZSTD_getErrorName(got));
         if (got != out_n)
-            return jc_err_set(JC_EPARSE, "zstd data decodes to %zu bytes, "
-                              "expected %zu", got, out_n);
+            return jc_err_set(JC_EPARSE,
+                              "zstd data decodes to %zu bytes, "
+                              "expected %zu",
+                              got, out_n);
         return 0;
     case LAKE_CODEC_GZIP: {
         z_stream zs;

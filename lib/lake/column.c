@@ -13,9 +13,9 @@
 #include "util/mem.h"
 
 static const char *const type_names[LAKE_TYPE_COUNT_] = {
-    "boolean", "byte",   "short",     "integer",       "long",
-    "float",   "double", "string",    "binary",        "date",
-    "timestamp", "timestamp_ntz", "decimal", "struct", "array", "map",
+    "boolean", "byte",   "short",  "integer", "long",      "float",
+    "double",  "string", "binary", "date",    "timestamp", "timestamp_ntz",
+    "decimal", "struct", "array",  "map",
 };
 
 const char *lake_type_name(enum lake_type t)
@@ -51,8 +51,7 @@ size_t lake_type_width(enum lake_type t, int precision)
 
 bool lake_type_is_nested(enum lake_type t)
 {
-    return t == LAKE_TYPE_STRUCT || t == LAKE_TYPE_ARRAY ||
-           t == LAKE_TYPE_MAP;
+    return t == LAKE_TYPE_STRUCT || t == LAKE_TYPE_ARRAY || t == LAKE_TYPE_MAP;
 }
 
 /* ---------------------------------------------------------------- fields */
@@ -96,8 +95,8 @@ void lake_field_copy(struct lake_field *dst, const struct lake_field *src)
 struct lake_field *lake_field_add_child(struct lake_field *f,
                                         const struct lake_field *child)
 {
-    f->children = ju_xrealloc(f->children,
-                              (f->n_children + 1) * sizeof(*f->children));
+    f->children =
+        ju_xrealloc(f->children, (f->n_children + 1) * sizeof(*f->children));
     lake_field_copy(&f->children[f->n_children], child);
     return &f->children[f->n_children++];
 }
@@ -176,8 +175,8 @@ struct lake_field *lake_schema_add(struct lake_schema *s,
 }
 
 struct lake_field *lake_schema_add_simple(struct lake_schema *s,
-                                          const char *name,
-                                          enum lake_type type, bool nullable)
+                                          const char *name, enum lake_type type,
+                                          bool nullable)
 {
     s->fields = ju_xrealloc(s->fields, (s->n_fields + 1) * sizeof(*s->fields));
     lake_field_init(&s->fields[s->n_fields], name, type, nullable);
@@ -236,8 +235,7 @@ int lake_schema_find(const struct lake_schema *s, const char *name)
     return -1;
 }
 
-bool lake_schema_equal(const struct lake_schema *a,
-                       const struct lake_schema *b)
+bool lake_schema_equal(const struct lake_schema *a, const struct lake_schema *b)
 {
     size_t i;
 
@@ -638,8 +636,8 @@ const char *lake_column_get_str(const struct lake_column *c, size_t i,
     return c->data ? c->data + c->offsets[i] : "";
 }
 
-void lake_column_get_range(const struct lake_column *c, size_t i,
-                           size_t *begin, size_t *end)
+void lake_column_get_range(const struct lake_column *c, size_t i, size_t *begin,
+                           size_t *end)
 {
     if (i >= c->length || !c->offsets) {
         *begin = 0;

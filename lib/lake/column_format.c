@@ -89,8 +89,7 @@ void lake_format_decimal(char *out, size_t n, lake_i128 v, int scale)
     size_t k = 0;
     int i;
 
-    u = neg ? (unsigned __int128)(-(v + 1)) + 1
-            : (unsigned __int128)v;
+    u = neg ? (unsigned __int128)(-(v + 1)) + 1 : (unsigned __int128)v;
     do {
         digits[nd++] = (char)('0' + (int)(u % 10));
         u /= 10;
@@ -162,8 +161,7 @@ static int cmp_kv(const void *a, const void *b)
     return strcmp(x->key, y->key);
 }
 
-static int format_map(struct ju_buf *out, const struct lake_column *c,
-                      size_t i)
+static int format_map(struct ju_buf *out, const struct lake_column *c, size_t i)
 {
     size_t b;
     size_t e;
@@ -189,8 +187,7 @@ static int format_map(struct ju_buf *out, const struct lake_column *c,
     if (rc == 0)
         rc = ju_buf_addc(out, '[');
     for (j = 0; rc == 0 && j < n; j++)
-        rc = ju_buf_addf(out, "%s[%s,%s]", j ? "," : "", kv[j].key,
-                         kv[j].val);
+        rc = ju_buf_addf(out, "%s[%s,%s]", j ? "," : "", kv[j].key, kv[j].val);
     if (rc == 0)
         rc = ju_buf_addc(out, ']');
     for (j = 0; j < n; j++) {
@@ -213,8 +210,8 @@ int lake_column_format_json(struct ju_buf *out, const struct lake_column *c,
     int rc = 0;
 
     if (i >= c->length)
-        return jc_err_set(JC_EINVAL, "entry %zu out of range (%zu entries)",
-                          i, c->length);
+        return jc_err_set(JC_EINVAL, "entry %zu out of range (%zu entries)", i,
+                          c->length);
     if (lake_column_is_null(c, i))
         return ju_buf_adds(out, "null");
     switch (c->type) {
@@ -230,8 +227,7 @@ int lake_column_format_json(struct ju_buf *out, const struct lake_column *c,
     case LAKE_TYPE_DOUBLE:
         return add_float(out, ((const double *)c->values)[i], false);
     case LAKE_TYPE_DATE:
-        lake_format_date(tmp, sizeof(tmp),
-                         (int32_t)lake_column_get_i64(c, i));
+        lake_format_date(tmp, sizeof(tmp), (int32_t)lake_column_get_i64(c, i));
         return ju_buf_addf(out, "\"%s\"", tmp);
     case LAKE_TYPE_TIMESTAMP:
     case LAKE_TYPE_TIMESTAMP_NTZ:
@@ -325,8 +321,7 @@ static int format_named(struct ju_buf *out, const struct lake_column *c,
             struct ju_buf vb = JU_BUF_INIT;
             rc = format_named(&kb, &c->children[0], &f->children[0], b + j);
             if (rc == 0)
-                rc = format_named(&vb, &c->children[1], &f->children[1],
-                                  b + j);
+                rc = format_named(&vb, &c->children[1], &f->children[1], b + j);
             kv[j].key = ju_buf_detach(&kb, NULL);
             kv[j].val = ju_buf_detach(&vb, NULL);
         }

@@ -149,8 +149,8 @@ static inline uint64_t load_bits(const uint8_t *p, size_t len, uint64_t bit)
 }
 
 #define DEFINE_RLE_DECODE(name, T)                                             \
-    static int name(const uint8_t *p, size_t len, int width, T *out,          \
-                    size_t n, uint32_t limit, size_t *used)                    \
+    static int name(const uint8_t *p, size_t len, int width, T *out, size_t n, \
+                    uint32_t limit, size_t *used)                              \
     {                                                                          \
         size_t pos = 0;                                                        \
         size_t k = 0;                                                          \
@@ -183,7 +183,7 @@ static inline uint64_t load_bits(const uint8_t *p, size_t len, uint64_t bit)
                     uint64_t x = load_bits(p + pos, len - pos,                 \
                                            (uint64_t)j * (uint64_t)width) &    \
                                  mask;                                         \
-                    LIMIT_CHECK(x);                                               \
+                    LIMIT_CHECK(x);                                            \
                     out[k + j] = (T)x;                                         \
                 }                                                              \
                 k += cnt;                                                      \
@@ -203,7 +203,7 @@ static inline uint64_t load_bits(const uint8_t *p, size_t len, uint64_t bit)
                     x |= (uint64_t)p[pos + (size_t)j] << (8 * j);              \
                 pos += (size_t)nb;                                             \
                 x &= mask;                                                     \
-                LIMIT_CHECK(x);                                                   \
+                LIMIT_CHECK(x);                                                \
                 c = cnt > n - k ? n - k : (size_t)cnt;                         \
                 if (sizeof(T) == 1)                                            \
                     memset(out + k, (int)x, c);                                \
@@ -260,8 +260,7 @@ int lake_parquet__delta_decode(const uint8_t *p, size_t len, int64_t *out,
         block % minis || (block / minis) % 32)
         return jc_err_set(JC_EPARSE,
                           "bad DELTA_BINARY_PACKED block %llu / %llu",
-                          (unsigned long long)block,
-                          (unsigned long long)minis);
+                          (unsigned long long)block, (unsigned long long)minis);
     if (total != n)
         return jc_err_set(JC_EPARSE,
                           "DELTA_BINARY_PACKED has %llu values, expected %zu",

@@ -175,12 +175,12 @@ struct pq_page_header {
 };
 
 /* parquet_meta.c */
-int lake_parquet__meta_parse(struct pq_filemeta *m, const uint8_t *p,
-                             size_t n, uint64_t origin);
+int lake_parquet__meta_parse(struct pq_filemeta *m, const uint8_t *p, size_t n,
+                             uint64_t origin);
 void lake_parquet__meta_release(struct pq_filemeta *m);
-int lake_parquet__page_header_parse(struct pq_page_header *h,
-                                    const uint8_t *p, size_t n,
-                                    uint64_t origin, size_t *consumed);
+int lake_parquet__page_header_parse(struct pq_page_header *h, const uint8_t *p,
+                                    size_t n, uint64_t origin,
+                                    size_t *consumed);
 
 /* ---- layout: the path from a top-level lake field to one leaf ---- */
 
@@ -188,8 +188,8 @@ enum pq_node_kind { PQN_LEAF = 0, PQN_STRUCT = 1, PQN_LIST = 2 };
 
 /* Value conversion from the physical type to the lake storage type. */
 enum pq_conv {
-    PQ_CONV_COPY = 0,   /* same width, memcpy */
-    PQ_CONV_BOOL,       /* bit-packed booleans */
+    PQ_CONV_COPY = 0, /* same width, memcpy */
+    PQ_CONV_BOOL,     /* bit-packed booleans */
     PQ_CONV_I32_I8,
     PQ_CONV_I32_I16,
     PQ_CONV_I32_I64,
@@ -211,7 +211,7 @@ struct pq_node {
     int rep;          /* PQN_LIST: repetition level of its elements */
     int child_index;  /* index of this node in its parent's children */
     bool nullable;
-    bool is_map;      /* PQN_LIST built from a MAP (key_value group) */
+    bool is_map; /* PQN_LIST built from a MAP (key_value group) */
 };
 
 struct pq_leaf {
@@ -261,8 +261,8 @@ int32_t lake_parquet__decimal_flba_len(int precision);
 int lake_parquet__bit_width(uint64_t max);
 void lake_parquet__rle_encode_u8(struct ju_buf *b, const uint8_t *v, size_t n,
                                  int width);
-void lake_parquet__rle_encode_u32(struct ju_buf *b, const uint32_t *v,
-                                  size_t n, int width);
+void lake_parquet__rle_encode_u32(struct ju_buf *b, const uint32_t *v, size_t n,
+                                  int width);
 /* Decode exactly n values; JC_EPARSE if the stream is short or invalid.
  * *used = bytes consumed. Values >= limit are rejected (limit 0 = none). */
 int lake_parquet__rle_decode_u8(const uint8_t *p, size_t len, int width,

@@ -23,10 +23,9 @@
 static int want(struct lake_thrift_reader *r, int type, int expect)
 {
     if (type != expect)
-        return jc_err_set(JC_EPARSE,
-                          "thrift at byte %llu: field has type %d, expected %d",
-                          (unsigned long long)(r->origin + r->pos), type,
-                          expect);
+        return jc_err_set(
+            JC_EPARSE, "thrift at byte %llu: field has type %d, expected %d",
+            (unsigned long long)(r->origin + r->pos), type, expect);
     return 0;
 }
 
@@ -460,8 +459,8 @@ static int meta_parse(struct pq_filemeta *m, struct lake_thrift_reader *r)
     return 0;
 }
 
-int lake_parquet__meta_parse(struct pq_filemeta *m, const uint8_t *p,
-                             size_t n, uint64_t origin)
+int lake_parquet__meta_parse(struct pq_filemeta *m, const uint8_t *p, size_t n,
+                             uint64_t origin)
 {
     struct lake_thrift_reader r;
 
@@ -566,9 +565,8 @@ static int page_header_parse(struct pq_page_header *h,
     return 0;
 }
 
-int lake_parquet__page_header_parse(struct pq_page_header *h,
-                                    const uint8_t *p, size_t n,
-                                    uint64_t origin, size_t *consumed)
+int lake_parquet__page_header_parse(struct pq_page_header *h, const uint8_t *p,
+                                    size_t n, uint64_t origin, size_t *consumed)
 {
     struct lake_thrift_reader r;
     int rc;

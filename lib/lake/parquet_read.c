@@ -84,16 +84,19 @@ static int reader_init(struct lake_parquet_reader *r)
     int rc;
 
     if (r->size < 12)
-        return RERR(r, JC_EPARSE, "file of %zu bytes is too small for "
+        return RERR(r, JC_EPARSE,
+                    "file of %zu bytes is too small for "
                     "Parquet",
                     r->size);
     if (memcmp(r->data, "PAR1", 4) != 0)
-        return RERR(r, JC_EPARSE, "bad magic at offset 0 (not a Parquet "
+        return RERR(r, JC_EPARSE,
+                    "bad magic at offset 0 (not a Parquet "
                     "file)");
     if (memcmp(r->data + r->size - 4, "PAR1", 4) != 0) {
         if (memcmp(r->data + r->size - 4, "PARE", 4) == 0)
             return RERR(r, JC_EUNSUPPORTED, "encrypted footer");
-        return RERR(r, JC_EPARSE, "bad magic at offset %zu (truncated "
+        return RERR(r, JC_EPARSE,
+                    "bad magic at offset %zu (truncated "
                     "file?)",
                     r->size - 4);
     }
@@ -130,8 +133,7 @@ static int reader_init(struct lake_parquet_reader *r)
 }
 
 int lake_parquet_reader_open_mem(struct lake_parquet_reader **out,
-                                 const void *data, size_t len,
-                                 const char *name)
+                                 const void *data, size_t len, const char *name)
 {
     struct lake_parquet_reader *r = ju_xcalloc(1, sizeof(*r));
     int rc;
@@ -149,8 +151,7 @@ int lake_parquet_reader_open_mem(struct lake_parquet_reader **out,
     return 0;
 }
 
-int lake_parquet_reader_open(struct lake_parquet_reader **out,
-                             const char *path)
+int lake_parquet_reader_open(struct lake_parquet_reader **out, const char *path)
 {
     struct lake_parquet_reader *r;
     struct stat st;
@@ -164,8 +165,7 @@ int lake_parquet_reader_open(struct lake_parquet_reader **out,
         return jc_err_set(errno == ENOENT ? JC_ENOTFOUND : JC_EIO,
                           "cannot open '%s': %s", path, strerror(errno));
     if (fstat(fd, &st) != 0) {
-        rc = jc_err_set(JC_EIO, "cannot stat '%s': %s", path,
-                        strerror(errno));
+        rc = jc_err_set(JC_EIO, "cannot stat '%s': %s", path, strerror(errno));
         close(fd);
         return rc;
     }
@@ -317,8 +317,8 @@ int lake_parquet_reader_row_group_stats(const struct lake_parquet_reader *r,
     out->num_row_groups = 1;
     out->file_size = r->size;
     out->n_columns = r->lo.n_leaves;
-    out->columns = ju_xcalloc(r->lo.n_leaves ? r->lo.n_leaves : 1,
-                              sizeof(*out->columns));
+    out->columns =
+        ju_xcalloc(r->lo.n_leaves ? r->lo.n_leaves : 1, sizeof(*out->columns));
     for (i = 0; i < r->lo.n_leaves; i++) {
         const struct pq_leaf *lf = &r->lo.leaves[i];
         const struct pq_stats *s = &g->chunks[i].stats;
@@ -351,8 +351,8 @@ int lake_parquet_reader_row_group_stats(const struct lake_parquet_reader *r,
         c->min.type = c->max.type = lf->ltype;
     }
     out->n_top = r->schema.n_fields;
-    out->top_null_count = ju_xcalloc(out->n_top ? out->n_top : 1,
-                                     sizeof(int64_t));
+    out->top_null_count =
+        ju_xcalloc(out->n_top ? out->n_top : 1, sizeof(int64_t));
     for (i = 0; i < out->n_top; i++)
         out->top_null_count[i] = -1;
     return 0;
@@ -472,8 +472,7 @@ static int append_fixed(const struct lake_parquet_reader *r,
             int64_t us;
             memcpy(&nanos, src + 12 * i, 8);
             memcpy(&day, src + 12 * i + 8, 4);
-            us = (int64_t)((uint64_t)((int64_t)day - 2440588) *
-                               86400000000ULL +
+            us = (int64_t)((uint64_t)((int64_t)day - 2440588) * 86400000000ULL +
                            (uint64_t)(nanos / 1000));
             memcpy(dst + 8 * i, &us, 8);
         }
@@ -537,7 +536,8 @@ static int decode_plain(struct lake_parquet_reader *r, const struct pq_leaf *lf,
     if (lf->phys == PQ_BOOLEAN) {
         uint8_t *dst;
         if ((n + 7) / 8 > len)
-            return RERR(r, JC_EPARSE, "column '%s': %zu booleans exceed "
+            return RERR(r, JC_EPARSE,
+                        "column '%s': %zu booleans exceed "
                         "page data",
                         lf->dotted, n);
         col_reserve(c, n);
@@ -559,14 +559,16 @@ static int decode_plain(struct lake_parquet_reader *r, const struct pq_leaf *lf,
         for (i = 0; i < n; i++) {
             uint32_t l;
             if (len - pos < 4)
-                return RERR(r, JC_EPARSE, "column '%s': byte array %zu of "
+                return RERR(r, JC_EPARSE,
+                            "column '%s': byte array %zu of "
                             "%zu runs past the page",
                             lf->dotted, i, n);
             l = (uint32_t)p[pos] | (uint32_t)p[pos + 1] << 8 |
                 (uint32_t)p[pos + 2] << 16 | (uint32_t)p[pos + 3] << 24;
             pos += 4;
             if (l > len - pos)
-                return RERR(r, JC_EPARSE, "column '%s': byte array length "
+                return RERR(r, JC_EPARSE,
+                            "column '%s': byte array length "
                             "%u exceeds the page",
                             lf->dotted, l);
             memcpy(c->data + dpos, p + pos, l);
@@ -585,14 +587,16 @@ static int decode_plain(struct lake_parquet_reader *r, const struct pq_leaf *lf,
             uint32_t l;
             int rc;
             if (len - pos < 4)
-                return RERR(r, JC_EPARSE, "column '%s': byte array %zu of "
+                return RERR(r, JC_EPARSE,
+                            "column '%s': byte array %zu of "
                             "%zu runs past the page",
                             lf->dotted, i, n);
             l = (uint32_t)p[pos] | (uint32_t)p[pos + 1] << 8 |
                 (uint32_t)p[pos + 2] << 16 | (uint32_t)p[pos + 3] << 24;
             pos += 4;
             if (l > len - pos)
-                return RERR(r, JC_EPARSE, "column '%s': byte array length "
+                return RERR(r, JC_EPARSE,
+                            "column '%s': byte array length "
                             "%u exceeds the page",
                             lf->dotted, l);
             rc = append_bytes(r, lf, c, p + pos, l);
@@ -603,7 +607,8 @@ static int decode_plain(struct lake_parquet_reader *r, const struct pq_leaf *lf,
         return 0;
     }
     if (pw == 0 || n > len / pw)
-        return RERR(r, JC_EPARSE, "column '%s': %zu values of %zu bytes "
+        return RERR(r, JC_EPARSE,
+                    "column '%s': %zu values of %zu bytes "
                     "exceed page data of %zu bytes",
                     lf->dotted, n, pw, len);
     return append_fixed(r, lf, c, p, n);
@@ -620,7 +625,8 @@ static int decode_dict_values(struct lake_parquet_reader *r,
     int rc;
 
     if (!r->dict_valid)
-        return RERR(r, JC_EPARSE, "column '%s': dictionary-encoded page "
+        return RERR(r, JC_EPARSE,
+                    "column '%s': dictionary-encoded page "
                     "without a dictionary",
                     lf->dotted);
     if (n == 0)
@@ -630,15 +636,15 @@ static int decode_dict_values(struct lake_parquet_reader *r,
                     lf->dotted);
     bw = p[0];
     r->idx = scratch(r->idx, &r->idx_cap, n, sizeof(uint32_t));
-    rc = lake_parquet__rle_decode_u32(p + 1, len - 1, bw, r->idx, n,
-                                      (uint32_t)d->length ? (uint32_t)d->length
-                                                          : 1,
-                                      &used);
+    rc = lake_parquet__rle_decode_u32(
+        p + 1, len - 1, bw, r->idx, n,
+        (uint32_t)d->length ? (uint32_t)d->length : 1, &used);
     if (rc)
-        return jc_err_wrap(rc, "'%s': column '%s': dictionary indices",
-                           r->name, lf->dotted);
+        return jc_err_wrap(rc, "'%s': column '%s': dictionary indices", r->name,
+                           lf->dotted);
     if (d->length == 0)
-        return RERR(r, JC_EPARSE, "column '%s': index into an empty "
+        return RERR(r, JC_EPARSE,
+                    "column '%s': index into an empty "
                     "dictionary",
                     lf->dotted);
     if (d->type == LAKE_TYPE_STRING || d->type == LAKE_TYPE_BINARY) {
@@ -709,7 +715,8 @@ static int decode_delta_ints(struct lake_parquet_reader *r,
     int rc;
 
     if (lf->phys != PQ_INT32 && lf->phys != PQ_INT64)
-        return RERR(r, JC_EPARSE, "column '%s': DELTA_BINARY_PACKED on a "
+        return RERR(r, JC_EPARSE,
+                    "column '%s': DELTA_BINARY_PACKED on a "
                     "non-integer column",
                     lf->dotted);
     r->i64 = scratch(r->i64, &r->i64_cap, n ? n : 1, sizeof(int64_t));
@@ -729,8 +736,8 @@ static int decode_delta_ints(struct lake_parquet_reader *r,
 
 /* Lengths via DELTA_BINARY_PACKED, then the bytes. *used = bytes taken. */
 static int delta_lengths(struct lake_parquet_reader *r,
-                         const struct pq_leaf *lf, const uint8_t *p,
-                         size_t len, size_t n, int64_t **lens, size_t *used)
+                         const struct pq_leaf *lf, const uint8_t *p, size_t len,
+                         size_t n, int64_t **lens, size_t *used)
 {
     int rc;
 
@@ -743,9 +750,8 @@ static int delta_lengths(struct lake_parquet_reader *r,
 }
 
 static int decode_delta_length(struct lake_parquet_reader *r,
-                               const struct pq_leaf *lf,
-                               struct lake_column *c, const uint8_t *p,
-                               size_t len, size_t n)
+                               const struct pq_leaf *lf, struct lake_column *c,
+                               const uint8_t *p, size_t len, size_t n)
 {
     int64_t *lens = NULL;
     size_t used;
@@ -758,7 +764,8 @@ static int decode_delta_length(struct lake_parquet_reader *r,
     pos = used;
     for (i = 0; i < n; i++) {
         if (lens[i] < 0 || (uint64_t)lens[i] > len - pos)
-            return RERR(r, JC_EPARSE, "column '%s': DELTA_LENGTH_BYTE_ARRAY "
+            return RERR(r, JC_EPARSE,
+                        "column '%s': DELTA_LENGTH_BYTE_ARRAY "
                         "value exceeds the page",
                         lf->dotted);
         rc = append_bytes(r, lf, c, p + pos, (size_t)lens[i]);
@@ -797,7 +804,8 @@ static int decode_delta_byte_array(struct lake_parquet_reader *r,
     for (i = 0; i < n && rc == 0; i++) {
         if (prefix[i] < 0 || (uint64_t)prefix[i] > prev.len || suffix[i] < 0 ||
             (uint64_t)suffix[i] > len - pos) {
-            rc = RERR(r, JC_EPARSE, "column '%s': bad DELTA_BYTE_ARRAY value "
+            rc = RERR(r, JC_EPARSE,
+                      "column '%s': bad DELTA_BYTE_ARRAY value "
                       "%zu",
                       lf->dotted, i);
             break;
@@ -839,7 +847,8 @@ static int decode_values(struct lake_parquet_reader *r,
         uint32_t blen;
         int rc;
         if (lf->phys != PQ_BOOLEAN)
-            return RERR(r, JC_EUNSUPPORTED, "column '%s': RLE values on a "
+            return RERR(r, JC_EUNSUPPORTED,
+                        "column '%s': RLE values on a "
                         "non-boolean column",
                         lf->dotted);
         if (len < 4)
@@ -851,9 +860,8 @@ static int decode_values(struct lake_parquet_reader *r,
             return RERR(r, JC_EPARSE, "column '%s': RLE length exceeds page",
                         lf->dotted);
         col_reserve(c, n);
-        rc = lake_parquet__rle_decode_u8(p + 4, blen, 1,
-                                         (uint8_t *)c->values + c->length, n,
-                                         &used);
+        rc = lake_parquet__rle_decode_u8(
+            p + 4, blen, 1, (uint8_t *)c->values + c->length, n, &used);
         if (rc)
             return jc_err_wrap(rc, "'%s': column '%s'", r->name, lf->dotted);
         c->length += n;
@@ -874,7 +882,8 @@ static int decode_values(struct lake_parquet_reader *r,
         size_t i;
         size_t k;
         if (pw == 0 || lf->phys == PQ_INT96 || n > len / pw)
-            return RERR(r, JC_EPARSE, "column '%s': bad BYTE_STREAM_SPLIT "
+            return RERR(r, JC_EPARSE,
+                        "column '%s': bad BYTE_STREAM_SPLIT "
                         "data",
                         lf->dotted);
         r->raw = scratch(r->raw, &r->raw_cap, n * pw + 1, 1);
@@ -953,8 +962,7 @@ static void append_entry(struct lake_column *c, bool valid)
  */
 static int assemble(struct lake_parquet_reader *r, const struct pq_leaf *lf,
                     struct lake_column **cols, const uint8_t *rep,
-                    const uint8_t *def, size_t n, uint8_t *mask,
-                    size_t *n_leaf)
+                    const uint8_t *def, size_t n, uint8_t *mask, size_t *n_leaf)
 {
     size_t e;
     size_t nl = 0;
@@ -965,13 +973,15 @@ static int assemble(struct lake_parquet_reader *r, const struct pq_leaf *lf,
         int d = def ? def[e] : lf->max_def;
         size_t k;
         if (rl > lf->max_rep || d > lf->max_def)
-            return RERR(r, JC_EPARSE, "column '%s': level %d/%d above max "
+            return RERR(r, JC_EPARSE,
+                        "column '%s': level %d/%d above max "
                         "%d/%d",
                         lf->dotted, rl, d, lf->max_rep, lf->max_def);
         k = rl == 0 ? 0 : (size_t)lf->start_node[rl];
-        if (rl > 0 && (k == 0 || (k - 1 >= lf->own_from &&
-                                  cols[k - 1]->length == 0)))
-            return RERR(r, JC_EPARSE, "column '%s': repetition level %d "
+        if (rl > 0 &&
+            (k == 0 || (k - 1 >= lf->own_from && cols[k - 1]->length == 0)))
+            return RERR(r, JC_EPARSE,
+                        "column '%s': repetition level %d "
                         "without an open list",
                         lf->dotted, rl);
         for (; k <= last; k++) {
@@ -1048,10 +1058,10 @@ static size_t count_eq(const uint8_t *v, size_t n, uint8_t x)
 }
 
 static int data_page(struct lake_parquet_reader *r, const struct pq_leaf *lf,
-                     struct lake_column **cols,
-                     const struct pq_page_header *h, const uint8_t *body,
-                     size_t blen, const uint8_t *lv_rep, size_t rep_len,
-                     const uint8_t *lv_def, size_t def_len, bool v2)
+                     struct lake_column **cols, const struct pq_page_header *h,
+                     const uint8_t *body, size_t blen, const uint8_t *lv_rep,
+                     size_t rep_len, const uint8_t *lv_def, size_t def_len,
+                     bool v2)
 {
     size_t n = (size_t)h->num_values;
     struct lake_column *leaf = cols[lf->depth - 1];
@@ -1064,7 +1074,8 @@ static int data_page(struct lake_parquet_reader *r, const struct pq_leaf *lf,
     int rc;
 
     if (n > LAKE_PARQUET_MAX_PAGE_VALUES)
-        return RERR(r, JC_ETOOBIG, "column '%s': page of %zu values exceeds "
+        return RERR(r, JC_ETOOBIG,
+                    "column '%s': page of %zu values exceeds "
                     "the cap",
                     lf->dotted, n);
     r->rep = scratch(r->rep, &r->lvl_cap, n + 1, 1);
@@ -1077,13 +1088,15 @@ static int data_page(struct lake_parquet_reader *r, const struct pq_leaf *lf,
         if (!v2) {
             uint32_t l;
             if (blen < 4)
-                return RERR(r, JC_EPARSE, "column '%s': page too short for "
+                return RERR(r, JC_EPARSE,
+                            "column '%s': page too short for "
                             "repetition levels",
                             lf->dotted);
             l = (uint32_t)body[0] | (uint32_t)body[1] << 8 |
                 (uint32_t)body[2] << 16 | (uint32_t)body[3] << 24;
             if (l > blen - 4)
-                return RERR(r, JC_EPARSE, "column '%s': repetition levels "
+                return RERR(r, JC_EPARSE,
+                            "column '%s': repetition levels "
                             "length %u exceeds page",
                             lf->dotted, l);
             lv_rep = body + 4;
@@ -1091,10 +1104,9 @@ static int data_page(struct lake_parquet_reader *r, const struct pq_leaf *lf,
             body += 4 + l;
             blen -= 4 + l;
         }
-        rc = lake_parquet__rle_decode_u8(lv_rep, rep_len,
-                                         lake_parquet__bit_width(
-                                             (uint64_t)lf->max_rep),
-                                         r->rep, n, &used);
+        rc = lake_parquet__rle_decode_u8(
+            lv_rep, rep_len, lake_parquet__bit_width((uint64_t)lf->max_rep),
+            r->rep, n, &used);
         if (rc)
             return jc_err_wrap(rc, "'%s': column '%s': repetition levels",
                                r->name, lf->dotted);
@@ -1104,13 +1116,15 @@ static int data_page(struct lake_parquet_reader *r, const struct pq_leaf *lf,
         if (!v2) {
             uint32_t l;
             if (blen < 4)
-                return RERR(r, JC_EPARSE, "column '%s': page too short for "
+                return RERR(r, JC_EPARSE,
+                            "column '%s': page too short for "
                             "definition levels",
                             lf->dotted);
             l = (uint32_t)body[0] | (uint32_t)body[1] << 8 |
                 (uint32_t)body[2] << 16 | (uint32_t)body[3] << 24;
             if (l > blen - 4)
-                return RERR(r, JC_EPARSE, "column '%s': definition levels "
+                return RERR(r, JC_EPARSE,
+                            "column '%s': definition levels "
                             "length %u exceeds page",
                             lf->dotted, l);
             lv_def = body + 4;
@@ -1118,10 +1132,9 @@ static int data_page(struct lake_parquet_reader *r, const struct pq_leaf *lf,
             body += 4 + l;
             blen -= 4 + l;
         }
-        rc = lake_parquet__rle_decode_u8(lv_def, def_len,
-                                         lake_parquet__bit_width(
-                                             (uint64_t)lf->max_def),
-                                         r->def, n, &used);
+        rc = lake_parquet__rle_decode_u8(
+            lv_def, def_len, lake_parquet__bit_width((uint64_t)lf->max_def),
+            r->def, n, &used);
         if (rc)
             return jc_err_wrap(rc, "'%s': column '%s': definition levels",
                                r->name, lf->dotted);
@@ -1133,7 +1146,8 @@ static int data_page(struct lake_parquet_reader *r, const struct pq_leaf *lf,
     if (rc)
         return rc;
     if (leaf->length != base + n_vals)
-        return RERR(r, JC_EPARSE, "column '%s': decoded %zu values, "
+        return RERR(r, JC_EPARSE,
+                    "column '%s': decoded %zu values, "
                     "expected %zu",
                     lf->dotted, leaf->length - base, n_vals);
     if (lf->depth == 1) {
@@ -1153,7 +1167,8 @@ static int data_page(struct lake_parquet_reader *r, const struct pq_leaf *lf,
         for (i = 0; i < n_leaf; i++)
             ones += r->mask[i];
         if (ones != n_vals)
-            return RERR(r, JC_EPARSE, "column '%s': levels and values "
+            return RERR(r, JC_EPARSE,
+                        "column '%s': levels and values "
                         "disagree",
                         lf->dotted);
         spread(leaf, base, n_vals, r->mask, n_leaf);
@@ -1177,11 +1192,13 @@ static int read_chunk(struct lake_parquet_reader *r, size_t rg, size_t li,
         cc->dictionary_page_offset < cc->data_page_offset)
         start = (uint64_t)cc->dictionary_page_offset;
     if (cc->data_page_offset < 4 || start >= r->footer_start)
-        return RERR(r, JC_EPARSE, "column '%s' in row group %zu starts at "
+        return RERR(r, JC_EPARSE,
+                    "column '%s' in row group %zu starts at "
                     "offset %lld, outside the data",
                     lf->dotted, rg, (long long)start);
     if (cc->type != lf->phys)
-        return RERR(r, JC_EPARSE, "column '%s': chunk type %d differs from "
+        return RERR(r, JC_EPARSE,
+                    "column '%s': chunk type %d differs from "
                     "schema type %d",
                     lf->dotted, cc->type, lf->phys);
     if (!lake_codec__supported(cc->codec))
@@ -1201,23 +1218,27 @@ static int read_chunk(struct lake_parquet_reader *r, size_t rg, size_t li,
         const uint8_t *body;
         size_t blen;
         if (pos >= end)
-            return RERR(r, JC_EPARSE, "column '%s': chunk ends at offset "
+            return RERR(r, JC_EPARSE,
+                        "column '%s': chunk ends at offset "
                         "%llu after %lld of %lld values",
                         lf->dotted, (unsigned long long)pos, (long long)seen,
                         (long long)cc->num_values);
         rc = lake_parquet__page_header_parse(&h, r->data + pos,
                                              (size_t)(end - pos), pos, &hlen);
         if (rc)
-            return jc_err_wrap(rc, "'%s': column '%s': page header at offset "
+            return jc_err_wrap(rc,
+                               "'%s': column '%s': page header at offset "
                                "%llu",
                                r->name, lf->dotted, (unsigned long long)pos);
         pos += hlen;
         if ((uint64_t)h.compressed > end - pos)
-            return RERR(r, JC_EPARSE, "page header at offset %llu: "
+            return RERR(r, JC_EPARSE,
+                        "page header at offset %llu: "
                         "compressed size %d exceeds chunk",
                         (unsigned long long)(pos - hlen), h.compressed);
         if ((size_t)h.uncompressed > LAKE_PARQUET_MAX_PAGE)
-            return RERR(r, JC_ETOOBIG, "page header at offset %llu: "
+            return RERR(r, JC_ETOOBIG,
+                        "page header at offset %llu: "
                         "uncompressed size %d exceeds the cap",
                         (unsigned long long)(pos - hlen), h.uncompressed);
         body = r->data + pos;
@@ -1230,7 +1251,8 @@ static int read_chunk(struct lake_parquet_reader *r, size_t rg, size_t li,
                 rc = lake_codec__decompress(cc->codec, body, blen, r->page,
                                             (size_t)h.uncompressed);
                 if (rc)
-                    return jc_err_wrap(rc, "'%s': column '%s': page at offset "
+                    return jc_err_wrap(rc,
+                                       "'%s': column '%s': page at offset "
                                        "%llu",
                                        r->name, lf->dotted,
                                        (unsigned long long)(pos - blen - hlen));
@@ -1243,12 +1265,13 @@ static int read_chunk(struct lake_parquet_reader *r, size_t rg, size_t li,
                 return RERR(r, JC_EPARSE, "dictionary page without header");
             if (h.encoding != PQ_ENC_PLAIN &&
                 h.encoding != PQ_ENC_PLAIN_DICTIONARY)
-                return RERR(r, JC_EUNSUPPORTED, "column '%s': dictionary "
+                return RERR(r, JC_EUNSUPPORTED,
+                            "column '%s': dictionary "
                             "encoding %d",
                             lf->dotted, h.encoding);
-            if ((size_t)h.num_values > blen + 1 &&
-                lf->phys != PQ_BOOLEAN)
-                return RERR(r, JC_EPARSE, "column '%s': dictionary of %d "
+            if ((size_t)h.num_values > blen + 1 && lf->phys != PQ_BOOLEAN)
+                return RERR(r, JC_EPARSE,
+                            "column '%s': dictionary of %d "
                             "values exceeds its page",
                             lf->dotted, h.num_values);
             rc = read_dict_page(r, lf, body, blen, (size_t)h.num_values);
@@ -1258,8 +1281,8 @@ static int read_chunk(struct lake_parquet_reader *r, size_t rg, size_t li,
         } else if (h.type == PQ_PAGE_DATA) {
             if (!h.has_data)
                 return RERR(r, JC_EPARSE, "data page without header");
-            rc = data_page(r, lf, cols, &h, body, blen, NULL, 0, NULL, 0,
-                           false);
+            rc =
+                data_page(r, lf, cols, &h, body, blen, NULL, 0, NULL, 0, false);
             if (rc)
                 return rc;
             seen += h.num_values;
@@ -1270,7 +1293,8 @@ static int read_chunk(struct lake_parquet_reader *r, size_t rg, size_t li,
             if (!h.has_v2)
                 return RERR(r, JC_EPARSE, "data page v2 without header");
             if (lv > blen || (size_t)h.uncompressed < lv)
-                return RERR(r, JC_EPARSE, "column '%s': v2 level lengths "
+                return RERR(r, JC_EPARSE,
+                            "column '%s': v2 level lengths "
                             "exceed the page",
                             lf->dotted);
             vals = body + lv;
@@ -1278,17 +1302,15 @@ static int read_chunk(struct lake_parquet_reader *r, size_t rg, size_t li,
             if (cc->codec != LAKE_CODEC_UNCOMPRESSED && h.is_compressed) {
                 size_t un = (size_t)h.uncompressed - lv;
                 r->page = scratch(r->page, &r->page_cap, un + 1, 1);
-                rc = lake_codec__decompress(cc->codec, vals, vlen, r->page,
-                                            un);
+                rc = lake_codec__decompress(cc->codec, vals, vlen, r->page, un);
                 if (rc)
                     return jc_err_wrap(rc, "'%s': column '%s': v2 page",
                                        r->name, lf->dotted);
                 vals = r->page;
                 vlen = un;
             }
-            rc = data_page(r, lf, cols, &h, vals, vlen, body,
-                           (size_t)h.rep_len, body + h.rep_len,
-                           (size_t)h.def_len, true);
+            rc = data_page(r, lf, cols, &h, vals, vlen, body, (size_t)h.rep_len,
+                           body + h.rep_len, (size_t)h.def_len, true);
             if (rc)
                 return rc;
             seen += h.num_values;
@@ -1340,7 +1362,8 @@ int lake_parquet_reader_read_row_group_into(struct lake_parquet_reader *r,
                 return rc;
         }
         if ((int64_t)(b->columns[j].length - before) != rows)
-            return RERR(r, JC_EPARSE, "row group %zu: column '%s' has %zu "
+            return RERR(r, JC_EPARSE,
+                        "row group %zu: column '%s' has %zu "
                         "rows, expected %lld",
                         rg, r->schema.fields[top].name,
                         b->columns[j].length - before, (long long)rows);
@@ -1352,8 +1375,8 @@ int lake_parquet_reader_read_row_group_into(struct lake_parquet_reader *r,
     return 0;
 }
 
-int lake_parquet_reader_read_row_group(struct lake_parquet_reader *r,
-                                       size_t rg, struct lake_batch **out)
+int lake_parquet_reader_read_row_group(struct lake_parquet_reader *r, size_t rg,
+                                       struct lake_batch **out)
 {
     struct lake_batch *b = lake_batch_new(&r->batch_schema);
     int rc = lake_parquet_reader_read_row_group_into(r, rg, b);
@@ -1385,8 +1408,8 @@ int lake_parquet_reader_read_all(struct lake_parquet_reader *r,
     return 0;
 }
 
-int lake_parquet_read_file(const char *path, const char *const *names,
-                           size_t n, struct lake_batch **out)
+int lake_parquet_read_file(const char *path, const char *const *names, size_t n,
+                           struct lake_batch **out)
 {
     struct lake_parquet_reader *r;
     int rc;

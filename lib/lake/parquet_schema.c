@@ -133,9 +133,8 @@ static int lo_walk(struct lo_ctx *cx, const struct lake_field *f, size_t depth,
         size_t k;
         int r;
         n->kind = PQN_LEAF;
-        cx->lo->leaves = ju_xrealloc(cx->lo->leaves,
-                                     (cx->lo->n_leaves + 1) *
-                                         sizeof(*cx->lo->leaves));
+        cx->lo->leaves = ju_xrealloc(
+            cx->lo->leaves, (cx->lo->n_leaves + 1) * sizeof(*cx->lo->leaves));
         lf = &cx->lo->leaves[cx->lo->n_leaves];
         memset(lf, 0, sizeof(*lf));
         lf->top = cx->top;
@@ -168,8 +167,8 @@ static int lo_walk(struct lo_ctx *cx, const struct lake_field *f, size_t depth,
             ju_buf_adds(&dotted, cx->names[k]);
         }
         lf->dotted = ju_buf_detach(&dotted, NULL);
-        lf->phys = lake_parquet__phys_for(f->type, f->precision,
-                                          &lf->type_length);
+        lf->phys =
+            lake_parquet__phys_for(f->type, f->precision, &lf->type_length);
         lf->conv = PQ_CONV_COPY;
         cx->lo->n_leaves++;
         if (lf->phys < 0)
@@ -178,7 +177,8 @@ static int lo_walk(struct lo_ctx *cx, const struct lake_field *f, size_t depth,
         if (f->type == LAKE_TYPE_DECIMAL &&
             (f->precision < 1 || f->precision > LAKE_DECIMAL_MAX_PRECISION ||
              f->scale < 0 || f->scale > f->precision))
-            return jc_err_set(JC_EINVAL, "field '%s' has invalid "
+            return jc_err_set(JC_EINVAL,
+                              "field '%s' has invalid "
                               "decimal(%d,%d)",
                               f->name, f->precision, f->scale);
         return 0;
@@ -340,8 +340,7 @@ static void write_field(struct ju_buf *b, const struct lake_field *f,
         write_field(b, &f->children[0], field_ids, "element", false);
         return;
     case LAKE_TYPE_MAP:
-        write_elem(b, name, -1, 0, rep, 1, PQ_CT_MAP, f, field_ids,
-                   PQ_LT_MAP);
+        write_elem(b, name, -1, 0, rep, 1, PQ_CT_MAP, f, field_ids, PQ_LT_MAP);
         write_elem(b, "key_value", -1, 0, PQ_REPEATED, 2, PQ_CT_NONE, NULL,
                    false, PQ_LT_NONE);
         write_field(b, &f->children[0], field_ids, "key", true);
@@ -453,8 +452,8 @@ static int leaf_type(const struct pq_selem *e, struct lake_field *f, int *conv)
         case PQ_BYTE_ARRAY:
         case PQ_FLBA:
             *conv = prec <= 18 ? PQ_CONV_BE_DEC64 : PQ_CONV_BE_DEC128;
-            if (e->type == PQ_FLBA && (e->type_length < 1 ||
-                                       e->type_length > 16))
+            if (e->type == PQ_FLBA &&
+                (e->type_length < 1 || e->type_length > 16))
                 return jc_err_set(JC_EUNSUPPORTED,
                                   "decimal column '%s' has %d-byte values",
                                   e->name, e->type_length);
@@ -531,14 +530,15 @@ static int leaf_type(const struct pq_selem *e, struct lake_field *f, int *conv)
         *conv = PQ_CONV_BYTES;
         return 0;
     default:
-        return jc_err_set(JC_EPARSE, "column '%s' has unknown physical type "
+        return jc_err_set(JC_EPARSE,
+                          "column '%s' has unknown physical type "
                           "%d",
                           e->name, e->type);
     }
 }
 
-static int rd_node(struct rd_ctx *cx, struct lake_field *f, int depth,
-                   int def, int rep, bool as_required);
+static int rd_node(struct rd_ctx *cx, struct lake_field *f, int depth, int def,
+                   int rep, bool as_required);
 
 static const struct pq_selem *rd_peek(struct rd_ctx *cx)
 {
@@ -566,8 +566,8 @@ static int rd_list_elem(struct rd_ctx *cx, struct lake_field *f,
     int rc;
 
     if (!c || c->repetition != PQ_REPEATED)
-        return jc_err_set(JC_EUNSUPPORTED,
-                          "list '%s' has no repeated child", list_name);
+        return jc_err_set(JC_EUNSUPPORTED, "list '%s' has no repeated child",
+                          list_name);
     memset(&el, 0, sizeof(el));
     if (is_group(c) && c->num_children == 1 && strcmp(c->name, "array") != 0 &&
         !(strlen(c->name) == strlen(list_name) + 6 &&
@@ -630,8 +630,8 @@ static int rd_map_kv(struct rd_ctx *cx, struct lake_field *f,
  * def/rep: levels of the parent. as_required: treat a REPEATED node as the
  * required element of a 2-level list.
  */
-static int rd_node(struct rd_ctx *cx, struct lake_field *f, int depth,
-                   int def, int rep, bool as_required)
+static int rd_node(struct rd_ctx *cx, struct lake_field *f, int depth, int def,
+                   int rep, bool as_required)
 {
     const struct pq_selem *e = rd_peek(cx);
     int d;
@@ -669,8 +669,7 @@ static int rd_node(struct rd_ctx *cx, struct lake_field *f, int depth,
     d = def + (f->nullable ? 1 : 0);
     if (is_group(e)) {
         if (e->num_children <= 0)
-            return jc_err_set(JC_EPARSE, "group '%s' has no children",
-                              e->name);
+            return jc_err_set(JC_EPARSE, "group '%s' has no children", e->name);
         if ((size_t)e->num_children > cx->m->n_schema - cx->pos)
             return jc_err_set(JC_EPARSE,
                               "group '%s' claims %d children, more than the "
@@ -708,8 +707,8 @@ static int rd_node(struct rd_ctx *cx, struct lake_field *f, int depth,
         rc = leaf_type(e, f, &conv);
         if (rc)
             return rc;
-        cx->leaves = ju_xrealloc(cx->leaves,
-                                 (cx->n_leaves + 1) * sizeof(*cx->leaves));
+        cx->leaves =
+            ju_xrealloc(cx->leaves, (cx->n_leaves + 1) * sizeof(*cx->leaves));
         rl = &cx->leaves[cx->n_leaves++];
         rl->phys = e->type;
         rl->type_length = e->type_length;
@@ -736,9 +735,9 @@ int lake_parquet__layout_from_meta(struct pq_layout *lo,
     lake_schema_init(out);
     cx.m = m;
     cx.pos = 1;
-    if (root->num_children < 0 ||
-        (size_t)root->num_children > m->n_schema - 1)
-        return jc_err_set(JC_EPARSE, "root has %d children but the schema "
+    if (root->num_children < 0 || (size_t)root->num_children > m->n_schema - 1)
+        return jc_err_set(JC_EPARSE,
+                          "root has %d children but the schema "
                           "has %zu elements",
                           root->num_children, m->n_schema);
     for (i = 0; rc == 0 && i < root->num_children; i++) {
@@ -752,7 +751,8 @@ int lake_parquet__layout_from_meta(struct pq_layout *lo,
         lake_field_release(&f);
     }
     if (rc == 0 && cx.pos != m->n_schema)
-        rc = jc_err_set(JC_EPARSE, "schema has %zu elements after the last "
+        rc = jc_err_set(JC_EPARSE,
+                        "schema has %zu elements after the last "
                         "column",
                         m->n_schema - cx.pos);
     if (rc == 0)

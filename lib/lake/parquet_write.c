@@ -120,10 +120,10 @@ struct lake_parquet_writer {
     size_t n_kv;
     char **kv_keys;
     char **kv_vals;
-    struct ju_buf page;  /* uncompressed page body */
-    struct ju_buf comp;  /* compressed body */
-    struct ju_buf hdr;   /* page header */
-    struct ju_buf lvl;   /* encoded levels */
+    struct ju_buf page; /* uncompressed page body */
+    struct ju_buf comp; /* compressed body */
+    struct ju_buf hdr;  /* page header */
+    struct ju_buf lvl;  /* encoded levels */
     int err;
 };
 
@@ -250,8 +250,8 @@ static int stat_cat(const struct pq_leaf *lf)
 }
 
 /* Update stats from n contiguous lake-storage values. */
-static void stats_fixed(struct sacc *s, const struct wleaf *wl,
-                        const void *src, size_t n)
+static void stats_fixed(struct sacc *s, const struct wleaf *wl, const void *src,
+                        size_t n)
 {
     size_t i;
 
@@ -425,10 +425,10 @@ static void dict_rehash(struct wleaf *wl)
     wl->slots = ju_xcalloc(ns, sizeof(uint32_t));
     wl->slot_mask = ns - 1;
     for (i = 0; i < wl->dict_n; i++) {
-        uint64_t h = wl->kind == 1
-                         ? hash_bytes(wl->dict_plain.data + wl->doff[i],
-                                      wl->dlen[i])
-                         : mix64(wl->dkeys[i]);
+        uint64_t h =
+            wl->kind == 1
+                ? hash_bytes(wl->dict_plain.data + wl->doff[i], wl->dlen[i])
+                : mix64(wl->dkeys[i]);
         size_t s = (size_t)h & wl->slot_mask;
         while (wl->slots[s])
             s = (s + 1) & wl->slot_mask;
@@ -534,8 +534,8 @@ static void dict_bytes(struct wleaf *wl, struct sacc *st,
             if (!e)
                 break;
             if (wl->dlen[e - 1] == v[i].n &&
-                memcmp(wl->dict_plain.data + wl->doff[e - 1], v[i].p,
-                       v[i].n) == 0)
+                memcmp(wl->dict_plain.data + wl->doff[e - 1], v[i].p, v[i].n) ==
+                    0)
                 break;
             s = (s + 1) & wl->slot_mask;
         }
@@ -699,8 +699,8 @@ static int flush_page(struct lake_parquet_writer *w, struct wleaf *wl)
     if (lf->max_def > 0)
         add_levels(w, body, &wl->def, lf->max_def);
     if (wl->use_dict) {
-        uint8_t bw = (uint8_t)lake_parquet__bit_width(
-            wl->dict_n ? wl->dict_n - 1 : 0);
+        uint8_t bw =
+            (uint8_t)lake_parquet__bit_width(wl->dict_n ? wl->dict_n - 1 : 0);
         if (bw == 0)
             bw = 1;
         if (ju_buf_add(body, &bw, 1))
@@ -730,7 +730,8 @@ static int flush_page(struct lake_parquet_writer *w, struct wleaf *wl)
         wl->cm.enc_plain = true;
     }
     if (body->len > LAKE_PARQUET_MAX_PAGE)
-        return jc_err_set(JC_ETOOBIG, "'%s': page of column '%s' exceeds "
+        return jc_err_set(JC_ETOOBIG,
+                          "'%s': page of column '%s' exceeds "
                           "%zu bytes",
                           w->path, lf->dotted, LAKE_PARQUET_MAX_PAGE);
     ju_buf_reset(&w->comp);
@@ -738,8 +739,8 @@ static int flush_page(struct lake_parquet_writer *w, struct wleaf *wl)
                               body->data, body->len, &w->comp);
     if (rc)
         return rc;
-    page_header(&w->hdr, PQ_PAGE_DATA, body->len, w->comp.len,
-                wl->page_values, enc, false);
+    page_header(&w->hdr, PQ_PAGE_DATA, body->len, w->comp.len, wl->page_values,
+                enc, false);
     if (ju_buf_add(&wl->chunk, w->hdr.data, w->hdr.len) ||
         ju_buf_add(&wl->chunk, w->comp.data, w->comp.len))
         JC_BUG("chunk over cap");
@@ -815,9 +816,8 @@ static void shred_node(struct shred *s, size_t k, const struct lake_column *c,
             return;
         }
         for (j = b; j < e; j++)
-            shred_node(s, k + 1,
-                       &c->children[s->lf->nodes[k + 1].child_index], j,
-                       j == b ? r : n->rep);
+            shred_node(s, k + 1, &c->children[s->lf->nodes[k + 1].child_index],
+                       j, j == b ? r : n->rep);
         return;
     default:
         emit(s, r, n->def_present);
@@ -840,8 +840,8 @@ static void add_values_at(struct wleaf *wl, struct sacc *st,
     if (n == 0)
         return;
     if (wl->kind == 1) {
-        struct bytes_ref *r = grow_scratch((void **)&wl->refs, &wl->refs_cap,
-                                           n, sizeof(*wl->refs));
+        struct bytes_ref *r = grow_scratch((void **)&wl->refs, &wl->refs_cap, n,
+                                           sizeof(*wl->refs));
         for (i = 0; i < n; i++) {
             r[i].p = c->data ? c->data + c->offsets[pos[i]] : "";
             r[i].n = (size_t)(c->offsets[pos[i] + 1] - c->offsets[pos[i]]);
@@ -894,8 +894,8 @@ static void add_values_range(struct wleaf *wl, struct sacc *st,
     if (n == 0)
         return;
     if (wl->kind == 1) {
-        struct bytes_ref *r = grow_scratch((void **)&wl->refs, &wl->refs_cap,
-                                           n, sizeof(*wl->refs));
+        struct bytes_ref *r = grow_scratch((void **)&wl->refs, &wl->refs_cap, n,
+                                           sizeof(*wl->refs));
         const int64_t *off = c->offsets + a;
         for (i = 0; i < n; i++) {
             r[i].p = c->data ? c->data + off[i] : "";
@@ -1014,8 +1014,8 @@ static int flush_row_group(struct lake_parquet_writer *w)
     memset(rg, 0, sizeof(*rg));
     rg->num_rows = w->rg_rows;
     rg->file_offset = (int64_t)w->file_pos;
-    rg->chunks = ju_xcalloc(w->lo.n_leaves ? w->lo.n_leaves : 1,
-                            sizeof(*rg->chunks));
+    rg->chunks =
+        ju_xcalloc(w->lo.n_leaves ? w->lo.n_leaves : 1, sizeof(*rg->chunks));
     for (i = 0; i < w->lo.n_leaves; i++) {
         struct wleaf *wl = &w->leaves[i];
         struct chunk_meta *cm = &rg->chunks[i];
@@ -1025,8 +1025,7 @@ static int flush_row_group(struct lake_parquet_writer *w)
         cm->dict_page_offset = -1;
         if (wl->cm.enc_dict) {
             ju_buf_reset(&w->comp);
-            rc = lake_codec__compress(w->opts.codec,
-                                      w->opts.compression_level,
+            rc = lake_codec__compress(w->opts.codec, w->opts.compression_level,
                                       wl->dict_plain.data, wl->dict_plain.len,
                                       &w->comp);
             if (rc)
@@ -1165,8 +1164,8 @@ static void writer_free(struct lake_parquet_writer *w)
     free(w);
 }
 
-int lake_parquet_writer_open(struct lake_parquet_writer **out,
-                             const char *path, const struct lake_schema *schema,
+int lake_parquet_writer_open(struct lake_parquet_writer **out, const char *path,
+                             const struct lake_schema *schema,
                              const struct lake_parquet_write_opts *opts)
 {
     struct lake_parquet_write_opts def = LAKE_PARQUET_WRITE_OPTS_INIT;
@@ -1180,7 +1179,8 @@ int lake_parquet_writer_open(struct lake_parquet_writer **out,
     if (!lake_codec__supported(opts->codec))
         return jc_err_set(JC_EINVAL, "unsupported codec %d", opts->codec);
     if (schema->n_fields == 0)
-        return jc_err_set(JC_EINVAL, "cannot write '%s': schema has no "
+        return jc_err_set(JC_EINVAL,
+                          "cannot write '%s': schema has no "
                           "columns",
                           path);
     w = ju_xcalloc(1, sizeof(*w));
@@ -1215,8 +1215,8 @@ int lake_parquet_writer_open(struct lake_parquet_writer **out,
     ju_buf_init(&w->lvl, 0);
     w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (w->fd < 0) {
-        rc = jc_err_set(JC_EIO, "cannot create '%s': %s", path,
-                        strerror(errno));
+        rc =
+            jc_err_set(JC_EIO, "cannot create '%s': %s", path, strerror(errno));
         writer_free(w);
         return rc;
     }
@@ -1250,7 +1250,8 @@ int lake_parquet_writer_write(struct lake_parquet_writer *w,
     if (w->err)
         return jc_err_set(JC_ESTATE, "'%s': writer failed earlier", w->path);
     if (!lake_schema_equal(&w->schema, &batch->schema))
-        return jc_err_set(JC_EINVAL, "'%s': batch schema differs from the "
+        return jc_err_set(JC_EINVAL,
+                          "'%s': batch schema differs from the "
                           "file schema",
                           w->path);
     for (i = 0; i < batch->n_columns; i++) {
@@ -1525,8 +1526,8 @@ static void fill_stats(struct lake_parquet_writer *w,
     st->num_rows = w->total_rows;
     st->num_row_groups = w->n_rgs;
     st->n_columns = w->lo.n_leaves;
-    st->columns = ju_xcalloc(w->lo.n_leaves ? w->lo.n_leaves : 1,
-                             sizeof(*st->columns));
+    st->columns =
+        ju_xcalloc(w->lo.n_leaves ? w->lo.n_leaves : 1, sizeof(*st->columns));
     for (i = 0; i < w->lo.n_leaves; i++) {
         const struct pq_leaf *lf = &w->lo.leaves[i];
         const struct sacc *s = &w->leaves[i].file_st;

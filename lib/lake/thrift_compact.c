@@ -153,8 +153,8 @@ int lake_thrift_read_bool_elem(struct lake_thrift_reader *r, bool *v)
     return 0;
 }
 
-int lake_thrift_field(struct lake_thrift_reader *r, int16_t *last_id,
-                      int *type, int16_t *id)
+int lake_thrift_field(struct lake_thrift_reader *r, int16_t *last_id, int *type,
+                      int16_t *id)
 {
     uint8_t h;
     int delta;

@@ -150,7 +150,13 @@ static bool is_null(enum pq_gen_nulls nulls, size_t i, size_t j)
 }
 
 static const char *const words[] = {
-    "", "a", "kafka", "Zürich", "日本語", "with \"quotes\" and \\", "tab\there",
+    "",
+    "a",
+    "kafka",
+    "Zürich",
+    "日本語",
+    "with \"quotes\" and \\",
+    "tab\there",
     "a much longer string value that goes past thirty-two characters",
 };
 
@@ -168,8 +174,7 @@ static void str_val(struct lake_column *c, size_t i, uint64_t r)
     }
 }
 
-struct lake_batch *pq_gen_batch(size_t first, size_t n,
-                                enum pq_gen_nulls nulls)
+struct lake_batch *pq_gen_batch(size_t first, size_t n, enum pq_gen_nulls nulls)
 {
     struct lake_schema s;
     struct lake_batch *b;
@@ -201,38 +206,37 @@ struct lake_batch *pq_gen_batch(size_t first, size_t n,
         if (NUL(j))
             lake_batch_append_null(&c[j]);
         else
-            lake_batch_append_i16(&c[j], i % 5 == 0 ? INT16_MIN
-                                                    : (int16_t)(r >> 5));
+            lake_batch_append_i16(&c[j],
+                                  i % 5 == 0 ? INT16_MIN : (int16_t)(r >> 5));
         j++;
         if (NUL(j))
             lake_batch_append_null(&c[j]);
         else
-            lake_batch_append_i32(&c[j], i % 11 == 0  ? INT32_MAX
+            lake_batch_append_i32(&c[j], i % 11 == 0   ? INT32_MAX
                                          : i % 11 == 1 ? INT32_MIN
                                                        : (int32_t)(i % 17) - 8);
         j++;
         if (NUL(j))
             lake_batch_append_null(&c[j]);
         else
-            lake_batch_append_i64(&c[j], i % 13 == 0  ? INT64_MIN
+            lake_batch_append_i64(&c[j], i % 13 == 0   ? INT64_MIN
                                          : i % 13 == 1 ? INT64_MAX
                                                        : (int64_t)r >> 7);
         j++;
         if (NUL(j))
             lake_batch_append_null(&c[j]);
         else
-            lake_batch_append_f32(&c[j], i % 9 == 0 ? -0.5f
-                                                    : (float)(int32_t)(r >> 40) /
-                                                          7.0f);
+            lake_batch_append_f32(
+                &c[j], i % 9 == 0 ? -0.5f : (float)(int32_t)(r >> 40) / 7.0f);
         j++;
         if (NUL(j))
             lake_batch_append_null(&c[j]);
         else
             lake_batch_append_f64(&c[j], i % 50 == 7   ? NAN
                                          : i % 50 == 8 ? INFINITY
-                                         : i % 50 == 9 ? -INFINITY
-                                                       : (double)(int64_t)r /
-                                                             3e9);
+                                         : i % 50 == 9
+                                             ? -INFINITY
+                                             : (double)(int64_t)r / 3e9);
         j++;
         if (NUL(j))
             lake_batch_append_null(&c[j]);
@@ -261,9 +265,8 @@ struct lake_batch *pq_gen_batch(size_t first, size_t n,
         if (NUL(j))
             lake_batch_append_null(&c[j]);
         else
-            lake_batch_append_i64(&c[j], i % 4 == 0 ? -99999
-                                                    : (int64_t)(r % 199999) -
-                                                          99999);
+            lake_batch_append_i64(
+                &c[j], i % 4 == 0 ? -99999 : (int64_t)(r % 199999) - 99999);
         j++;
         if (NUL(j))
             lake_batch_append_null(&c[j]);
@@ -362,8 +365,7 @@ struct lake_batch *pq_gen_batch(size_t first, size_t n,
                 if (NUL(j + 400 + k))
                     lake_batch_append_null(&c[j].children[1]);
                 else
-                    lake_batch_append_i64(&c[j].children[1],
-                                          (int64_t)(i * k));
+                    lake_batch_append_i64(&c[j].children[1], (int64_t)(i * k));
             }
             lake_batch_end_list(&c[j]);
         }

@@ -147,42 +147,39 @@ static void test_encode_rle_rejects_bad_streams(void **state)
     const uint8_t big_index[] = {0x10, 0x09}; /* run of 8 x value 9 */
 
     (void)state;
-    assert_int_equal(lake_parquet__rle_decode_u32(zero_run, 2, 3, out, 4, 0,
-                                                  &used),
-                     JC_EPARSE);
-    assert_int_equal(lake_parquet__rle_decode_u32(short_pack, 2, 8, out, 8,
-                                                  0, &used),
-                     JC_EPARSE);
-    assert_int_equal(lake_parquet__rle_decode_u32(big_index, 2, 4, out, 8, 5,
-                                                  &used),
-                     JC_EPARSE);
+    assert_int_equal(
+        lake_parquet__rle_decode_u32(zero_run, 2, 3, out, 4, 0, &used),
+        JC_EPARSE);
+    assert_int_equal(
+        lake_parquet__rle_decode_u32(short_pack, 2, 8, out, 8, 0, &used),
+        JC_EPARSE);
+    assert_int_equal(
+        lake_parquet__rle_decode_u32(big_index, 2, 4, out, 8, 5, &used),
+        JC_EPARSE);
     assert_non_null(strstr(jc_err_last(), "out of range"));
-    assert_int_equal(lake_parquet__rle_decode_u32(big_index, 2, 4, out, 8,
-                                                  10, &used),
-                     0);
+    assert_int_equal(
+        lake_parquet__rle_decode_u32(big_index, 2, 4, out, 8, 10, &used), 0);
 }
 
 static void test_encode_delta_binary_packed(void **state)
 {
     /* block 128, 4 miniblocks, 5 values, first 7; deltas 1 -> min 1,
      * width 0: values 7 8 9 10 11 */
-    const uint8_t enc[] = {0x80, 0x01, 0x04, 0x05, 0x0e, 0x02,
-                           0x00, 0x00, 0x00, 0x00};
+    const uint8_t enc[] = {0x80, 0x01, 0x04, 0x05, 0x0e,
+                           0x02, 0x00, 0x00, 0x00, 0x00};
     int64_t out[5];
     size_t used;
     size_t i;
 
     (void)state;
-    assert_int_equal(lake_parquet__delta_decode(enc, sizeof(enc), out, 5,
-                                                &used),
-                     0);
+    assert_int_equal(
+        lake_parquet__delta_decode(enc, sizeof(enc), out, 5, &used), 0);
     for (i = 0; i < 5; i++)
         assert_int_equal(out[i], 7 + (int64_t)i);
     assert_int_equal(lake_parquet__delta_decode(enc, 4, out, 5, &used),
                      JC_EPARSE);
-    assert_int_equal(lake_parquet__delta_decode(enc, sizeof(enc), out, 4,
-                                                &used),
-                     JC_EPARSE);
+    assert_int_equal(
+        lake_parquet__delta_decode(enc, sizeof(enc), out, 4, &used), JC_EPARSE);
 }
 
 static void test_encode_codecs(void **state)
@@ -200,12 +197,11 @@ static void test_encode_codecs(void **state)
         in[i] = (char)("abcabcabd"[i % 9] + (i % 97 == 0));
     for (c = 0; c < 4; c++) {
         struct ju_buf b = JU_BUF_INIT;
-        assert_int_equal(lake_codec__compress(codecs[c], 0, in, sizeof(in),
-                                              &b),
+        assert_int_equal(lake_codec__compress(codecs[c], 0, in, sizeof(in), &b),
                          0);
-        assert_int_equal(lake_codec__decompress(codecs[c], b.data, b.len, out,
-                                                sizeof(out)),
-                         0);
+        assert_int_equal(
+            lake_codec__decompress(codecs[c], b.data, b.len, out, sizeof(out)),
+            0);
         assert_memory_equal(in, out, sizeof(in));
         /* wrong expected size or corrupt data is an error, not a crash */
         if (codecs[c] != LAKE_CODEC_UNCOMPRESSED) {

@@ -53,8 +53,7 @@ static char *rows_json(const struct lake_batch *b)
     return ju_buf_detach(&s, NULL);
 }
 
-static void roundtrip(enum lake_codec codec, enum pq_gen_nulls nulls,
-                      bool dict)
+static void roundtrip(enum lake_codec codec, enum pq_gen_nulls nulls, bool dict)
 {
     struct lake_parquet_write_opts o = LAKE_PARQUET_WRITE_OPTS_INIT;
     struct lake_batch *b = pq_gen_batch(0, 200, nulls);
@@ -85,9 +84,9 @@ static void roundtrip(enum lake_codec codec, enum pq_gen_nulls nulls,
 
 static void test_parquet_roundtrip_all_codecs_and_nulls(void **state)
 {
-    static const enum lake_codec codecs[] = {
-        LAKE_CODEC_UNCOMPRESSED, LAKE_CODEC_SNAPPY, LAKE_CODEC_GZIP,
-        LAKE_CODEC_ZSTD};
+    static const enum lake_codec codecs[] = {LAKE_CODEC_UNCOMPRESSED,
+                                             LAKE_CODEC_SNAPPY, LAKE_CODEC_GZIP,
+                                             LAKE_CODEC_ZSTD};
     size_t c;
     int n;
 
@@ -166,15 +165,14 @@ static void test_parquet_projection(void **state)
         size_t n1;
         size_t n2;
         const char *a = lake_column_get_str(&got->columns[1], i, &n1);
-        const char *e = lake_column_get_str(lake_batch_column(b, "c_string"),
-                                            i, &n2);
+        const char *e =
+            lake_column_get_str(lake_batch_column(b, "c_string"), i, &n2);
         assert_int_equal(n1, n2);
         assert_memory_equal(a, e, n1);
     }
     lake_batch_free(got);
     names[0] = "nope";
-    assert_int_equal(lake_parquet_read_file(p, names, 1, &got),
-                     JC_ENOTFOUND);
+    assert_int_equal(lake_parquet_read_file(p, names, 1, &got), JC_ENOTFOUND);
     assert_non_null(strstr(jc_err_last(), "nope"));
     lake_batch_free(b);
     free(p);
@@ -325,8 +323,8 @@ static void test_parquet_page_size_error_names_offset(void **state)
     char *bad = malloc(len + 8);
     size_t pos = 4;
     size_t vlen = 0;
-    static const char huge[] = {(char)0xfe, (char)0xff, (char)0xff,
-                                (char)0xff, 0x0f};
+    static const char huge[] = {(char)0xfe, (char)0xff, (char)0xff, (char)0xff,
+                                0x0f};
 
     (void)state;
     /* First page header at offset 4: 0x15 type, 0x15 uncompressed size,
@@ -349,7 +347,8 @@ static void test_parquet_page_size_error_names_offset(void **state)
     memcpy(bad + pos + sizeof(huge), data + pos + vlen, len - pos - vlen);
     assert_true(read_mem(bad, len - vlen + sizeof(huge)) < 0);
     assert_non_null(strstr(jc_err_last(), "page header at offset 4"));
-    assert_non_null(strstr(jc_err_last(), "compressed size 2147483647 exceeds chunk"));
+    assert_non_null(
+        strstr(jc_err_last(), "compressed size 2147483647 exceeds chunk"));
     free(bad);
     free(data);
 }

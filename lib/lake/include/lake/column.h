@@ -86,7 +86,10 @@ struct lake_schema {
     struct lake_field *fields;
 };
 
-#define LAKE_SCHEMA_INIT {0, NULL}
+#define LAKE_SCHEMA_INIT                                                       \
+    {                                                                          \
+        0, NULL                                                                \
+    }
 
 /* Name used in Delta schemaString ("integer", "decimal", "struct", ...). */
 const char *lake_type_name(enum lake_type t);
@@ -120,8 +123,8 @@ struct lake_field *lake_schema_add(struct lake_schema *s,
                                    const struct lake_field *f);
 /* Append a field built in place by the helper (name copied). */
 struct lake_field *lake_schema_add_simple(struct lake_schema *s,
-                                          const char *name,
-                                          enum lake_type type, bool nullable);
+                                          const char *name, enum lake_type type,
+                                          bool nullable);
 void lake_schema_copy(struct lake_schema *dst, const struct lake_schema *src);
 void lake_schema_release(struct lake_schema *s);
 struct lake_schema *lake_schema_new(void);
@@ -234,8 +237,7 @@ LAKE__APPEND_FIXED(f64, double)
 #undef LAKE__APPEND_FIXED
 
 /* DECIMAL with precision > 18 (16-byte storage). */
-static inline void lake_batch_append_i128(struct lake_column *c,
-                                          lake_i128 v)
+static inline void lake_batch_append_i128(struct lake_column *c, lake_i128 v)
 {
     lake_column__ensure(c);
     lake_column__mark_valid(c);
@@ -244,8 +246,8 @@ static inline void lake_batch_append_i128(struct lake_column *c,
 }
 
 /* STRING or BINARY: copies n bytes from p. */
-static inline void lake_batch_append_str(struct lake_column *c,
-                                         const void *p, size_t n)
+static inline void lake_batch_append_str(struct lake_column *c, const void *p,
+                                         size_t n)
 {
     lake_column__ensure(c);
     if (c->data_len + n > c->data_cap)
@@ -298,14 +300,13 @@ int64_t lake_column_get_i64(const struct lake_column *c, size_t i);
 /* Numeric value as double (decimals scaled). */
 double lake_column_get_f64(const struct lake_column *c, size_t i);
 /* DECIMAL unscaled value at any precision. */
-lake_i128 lake_column_get_i128(const struct lake_column *c,
-                                            size_t i);
+lake_i128 lake_column_get_i128(const struct lake_column *c, size_t i);
 /* STRING/BINARY bytes (borrowed, not NUL-terminated); *n = length. */
 const char *lake_column_get_str(const struct lake_column *c, size_t i,
                                 size_t *n);
 /* ARRAY/MAP: child range [*begin, *end) of entry i. */
-void lake_column_get_range(const struct lake_column *c, size_t i,
-                           size_t *begin, size_t *end);
+void lake_column_get_range(const struct lake_column *c, size_t i, size_t *begin,
+                           size_t *end);
 
 /*
  * Append entry i as compact JSON using the golden value_encoding of
@@ -327,8 +328,7 @@ void lake_format_date(char *out, size_t n, int32_t days);
 /* "YYYY-MM-DDTHH:MM:SS.ffffffZ"; out needs 40 bytes. */
 void lake_format_timestamp(char *out, size_t n, int64_t micros);
 /* Unscaled decimal with scale fraction digits ("-12.340"); out >= 48. */
-void lake_format_decimal(char *out, size_t n, lake_i128 v,
-                         int scale);
+void lake_format_decimal(char *out, size_t n, lake_i128 v, int scale);
 /* Days since epoch for a civil date (proleptic Gregorian). */
 int64_t lake_days_from_civil(int64_t y, unsigned m, unsigned d);
 

@@ -42,8 +42,10 @@ struct lake_parquet_write_opts {
 #define LAKE_PARQUET_CREATED_BY "jobctl version 0.1.0"
 
 #define LAKE_PARQUET_WRITE_OPTS_INIT                                           \
-    {LAKE_CODEC_ZSTD, 0, true, (size_t)128 << 20, (size_t)1 << 20,             \
-     (size_t)1 << 20, NULL, true, (size_t)1 << 17}
+    {                                                                          \
+        LAKE_CODEC_ZSTD, 0, true, (size_t)128 << 20, (size_t)1 << 20,          \
+            (size_t)1 << 20, NULL, true, (size_t)1 << 17                       \
+    }
 
 /*
  * A typed scalar for statistics. Integer-like types (BOOLEAN..LONG, DATE,
@@ -91,8 +93,8 @@ struct lake_parquet_file_stats {
     size_t num_row_groups;
     size_t n_columns; /* leaves in schema order (depth first) */
     struct lake_column_stats *columns;
-    size_t n_top;              /* == schema.n_fields */
-    int64_t *top_null_count;   /* null entries per top-level field */
+    size_t n_top;            /* == schema.n_fields */
+    int64_t *top_null_count; /* null entries per top-level field */
 };
 
 void lake_parquet_file_stats_release(struct lake_parquet_file_stats *s);
@@ -111,8 +113,8 @@ struct lake_parquet_writer;
  * Errors: JC_EIO (cannot create), JC_EINVAL (bad schema/options),
  * JC_EUNSUPPORTED (a type we cannot write).
  */
-int lake_parquet_writer_open(struct lake_parquet_writer **out,
-                             const char *path, const struct lake_schema *schema,
+int lake_parquet_writer_open(struct lake_parquet_writer **out, const char *path,
+                             const struct lake_schema *schema,
                              const struct lake_parquet_write_opts *opts);
 /*
  * Append all rows of batch (schema must equal the writer's). The batch is
@@ -146,7 +148,7 @@ struct lake_parquet_reader;
 
 /* Caps on sizes taken from files. */
 #define LAKE_PARQUET_MAX_FOOTER ((size_t)64 << 20)
-#define LAKE_PARQUET_MAX_PAGE ((size_t)256 << 20)  /* bytes, uncompressed */
+#define LAKE_PARQUET_MAX_PAGE ((size_t)256 << 20) /* bytes, uncompressed */
 #define LAKE_PARQUET_MAX_PAGE_VALUES ((size_t)64 << 20)
 #define LAKE_PARQUET_MAX_COLUMNS 10000
 
@@ -198,8 +200,8 @@ const struct lake_schema *
 lake_parquet_reader_batch_schema(const struct lake_parquet_reader *r);
 
 /* Decode row group rg into a new batch (caller frees). */
-int lake_parquet_reader_read_row_group(struct lake_parquet_reader *r,
-                                       size_t rg, struct lake_batch **out);
+int lake_parquet_reader_read_row_group(struct lake_parquet_reader *r, size_t rg,
+                                       struct lake_batch **out);
 /* Decode row group rg appending to an existing batch of the projected
  * schema (reuse: lake_batch_reset it between calls). */
 int lake_parquet_reader_read_row_group_into(struct lake_parquet_reader *r,
@@ -209,7 +211,7 @@ int lake_parquet_reader_read_all(struct lake_parquet_reader *r,
                                  struct lake_batch **out);
 
 /* One-shot helper: open, select (names may be NULL), read all, close. */
-int lake_parquet_read_file(const char *path, const char *const *names,
-                           size_t n, struct lake_batch **out);
+int lake_parquet_read_file(const char *path, const char *const *names, size_t n,
+                           struct lake_batch **out);
 
 #endif

@@ -52,8 +52,8 @@ int lake_thrift_struct_begin(struct lake_thrift_reader *r);
 void lake_thrift_struct_end(struct lake_thrift_reader *r);
 /* Next field header; *type == LAKE_THRIFT_STOP at the end of the struct.
  * For bool fields the value is in *type (TRUE/FALSE). */
-int lake_thrift_field(struct lake_thrift_reader *r, int16_t *last_id,
-                      int *type, int16_t *id);
+int lake_thrift_field(struct lake_thrift_reader *r, int16_t *last_id, int *type,
+                      int16_t *id);
 int lake_thrift_read_varint(struct lake_thrift_reader *r, uint64_t *v);
 int lake_thrift_read_i64(struct lake_thrift_reader *r, int64_t *v);
 /* i8/i16/i32 (zigzag varint, range checked). */
