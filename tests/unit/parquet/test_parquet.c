@@ -120,6 +120,7 @@ static void test_parquet_streaming_row_groups(void **state)
         assert_int_equal(lake_parquet_writer_write(w, b), 0);
         lake_batch_free(b);
     }
+    assert_int_equal(lake_parquet_writer_set_kv(w, "app", "jobctl"), 0);
     assert_int_equal(lake_parquet_writer_close(w, &st), 0);
     assert_int_equal(st.num_rows, 500);
     assert_true(st.num_row_groups > 1);
@@ -130,6 +131,8 @@ static void test_parquet_streaming_row_groups(void **state)
     assert_string_equal(lake_parquet_reader_created_by(r),
                         "jobctl version 0.1.0");
     assert_true(lake_parquet_reader_num_row_groups(r) > 1);
+    assert_string_equal(lake_parquet_reader_kv(r, "app"), "jobctl");
+    assert_null(lake_parquet_reader_kv(r, "nope"));
     for (g = 0; g < lake_parquet_reader_num_row_groups(r); g++) {
         struct lake_batch *b;
         struct lake_column *c;
