@@ -315,6 +315,8 @@ void lake_column_get_range(const struct lake_column *c, size_t i, size_t *begin,
  * binary lower-case hex, date "YYYY-MM-DD", timestamp
  * "YYYY-MM-DDTHH:MM:SS.ffffffZ", struct as object, array as list, map as
  * list of [key, value] sorted by the key's JSON text, null as null.
+ * A column does not know its field names, so struct entries are keyed
+ * "0", "1", ... here; lake_batch_format_row_json uses the real names.
  */
 int lake_column_format_json(struct ju_buf *out, const struct lake_column *c,
                             size_t i);
