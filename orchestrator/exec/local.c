@@ -45,6 +45,9 @@ struct local_ex {
     struct jc_attempt *head; /* running attempts, doubly linked */
     size_t nrunning;
     int devnull;
+    int outfd;  /* fixed fd slot: the current task's pipe end at spawn */
+    posix_spawn_file_actions_t fa;  /* built once: /dev/null, outfd x2 */
+    posix_spawnattr_t attr;         /* built once: setsid, signals */
     bool closing;
 };
 
@@ -428,8 +431,6 @@ static int local_start(struct jc_executor *base, const struct jc_attempt_req *re
 {
     struct local_ex *ex = (struct local_ex *)base;
     posix_spawn_file_actions_t fa;
-    posix_spawnattr_t attr;
-    sigset_t none, all;
     struct jc_attempt *a;
     pid_t pid;
     int pfd[2], rc;
@@ -440,30 +441,41 @@ static int local_start(struct jc_executor *base, const struct jc_attempt_req *re
                           req->task_key ? req->task_key : "");
     if (pipe2(pfd, O_CLOEXEC))
         return jc_err_set(JC_EIO, "cannot create a pipe: %s", strerror(errno));
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, ex->devnull, 0);
-    posix_spawn_file_actions_adddup2(&fa, pfd[1], 1);
-    posix_spawn_file_actions_adddup2(&fa, pfd[1], 2);
-    if (req->cwd && *req->cwd)
+    /*
+     * The file actions and attributes are built once (adddup2 checks each
+     * fd against the fd limit, two getrlimit calls apiece): the pipe end
+     * goes into the executor's fixed fd slot for the spawn.
+     */
+    if (dup3(pfd[1], ex->outfd, O_CLOEXEC) < 0) {
+        rc = jc_err_set(JC_EIO, "cannot dup the output pipe: %s",
+                        strerror(errno));
+        close(pfd[0]);
+        close(pfd[1]);
+        return rc;
+    }
+    if (req->cwd && *req->cwd) {
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_adddup2(&fa, ex->devnull, 0);
+        posix_spawn_file_actions_adddup2(&fa, ex->outfd, 1);
+        posix_spawn_file_actions_adddup2(&fa, ex->outfd, 2);
         posix_spawn_file_actions_addchdir_np(&fa, req->cwd);
-    posix_spawnattr_init(&attr);
-    sigemptyset(&none);
-    sigfillset(&all);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
-                                        POSIX_SPAWN_SETSIGDEF);
+    }
     {
         const char *file = resolve(ex, req->argv[0], req->env);
         char *const *envp = req->env ? req->env : (char *const *)environ;
+        const posix_spawn_file_actions_t *fap =
+            req->cwd && *req->cwd ? &fa : &ex->fa;
 
         if (file)
-            rc = posix_spawn(&pid, file, &fa, &attr, req->argv, envp);
+            rc = posix_spawn(&pid, file, fap, &ex->attr, req->argv, envp);
         else
-            rc = posix_spawnp(&pid, req->argv[0], &fa, &attr, req->argv, envp);
+            rc = posix_spawnp(&pid, req->argv[0], fap, &ex->attr, req->argv,
+                              envp);
     }
-    posix_spawnattr_destroy(&attr);
-    posix_spawn_file_actions_destroy(&fa);
+    if (req->cwd && *req->cwd)
+        posix_spawn_file_actions_destroy(&fa);
+    /* Drop our copies of the write end: EOF comes when the task's go. */
+    dup3(ex->devnull, ex->outfd, O_CLOEXEC);
     close(pfd[1]);
     if (rc) {
         /* Leave the reason in the attempt's log too. */
@@ -487,7 +499,7 @@ static int local_start(struct jc_executor *base, const struct jc_attempt_req *re
     a->logfd = -1;
     a->rfd = pfd[0];
     a->log_path = req->log_path ? ju_xstrdup(req->log_path) : NULL;
-    fcntl(a->rfd, F_SETFL, O_NONBLOCK);
+    /* uv_poll_init makes the read end non-blocking (not the child's). */
     if (uv_poll_init(base->loop, &a->poll, a->rfd) == 0) {
         a->poll_inited = true;
         a->poll.data = a;
@@ -558,6 +570,10 @@ static void local_destroy(struct jc_executor *base)
     }
     if (ex->devnull >= 0)
         close(ex->devnull);
+    if (ex->outfd >= 0)
+        close(ex->outfd);
+    posix_spawn_file_actions_destroy(&ex->fa);
+    posix_spawnattr_destroy(&ex->attr);
     for (size_t i = 0; i < ex->npc; i++) {
         free(ex->pc[i].name);
         free(ex->pc[i].path_env);
@@ -582,17 +598,37 @@ int jc_executor_local_new(struct jc_executor **out, uv_loop_t *loop)
     ex->base.loop = loop;
     ex->base.impl = ex;
     ex->devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-    if (ex->devnull < 0) {
+    ex->outfd = ex->devnull >= 0 ? fcntl(ex->devnull, F_DUPFD_CLOEXEC, 3) : -1;
+    if (ex->devnull < 0 || ex->outfd < 0) {
         free(ex);
         return jc_err_set(JC_EIO, "cannot open '/dev/null': %s",
                           strerror(errno));
+    }
+    {
+        sigset_t none, all;
+
+        posix_spawn_file_actions_init(&ex->fa);
+        posix_spawn_file_actions_adddup2(&ex->fa, ex->devnull, 0);
+        posix_spawn_file_actions_adddup2(&ex->fa, ex->outfd, 1);
+        posix_spawn_file_actions_adddup2(&ex->fa, ex->outfd, 2);
+        posix_spawnattr_init(&ex->attr);
+        sigemptyset(&none);
+        sigfillset(&all);
+        posix_spawnattr_setsigmask(&ex->attr, &none);
+        posix_spawnattr_setsigdefault(&ex->attr, &all);
+        posix_spawnattr_setflags(&ex->attr, POSIX_SPAWN_SETSID |
+                                                POSIX_SPAWN_SETSIGMASK |
+                                                POSIX_SPAWN_SETSIGDEF);
     }
     uv_signal_init(loop, &ex->sigchld);
     ex->sigchld.data = ex;
     rc = uv_signal_start(&ex->sigchld, on_sigchld, SIGCHLD);
     if (rc) {
         close(ex->devnull);
+        close(ex->outfd);
         ex->devnull = -1;
+        posix_spawn_file_actions_destroy(&ex->fa);
+        posix_spawnattr_destroy(&ex->attr);
         uv_close((uv_handle_t *)&ex->sigchld, ex_close_cb);
         return jc_err_set(JC_EIO, "cannot watch SIGCHLD: %s", uv_strerror(rc));
     }
