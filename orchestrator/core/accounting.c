@@ -369,9 +369,22 @@ static void bench_schema(struct lake_schema *s)
     lake_schema_add_simple(s, "task", LAKE_TYPE_STRING, true);
     lake_schema_add_simple(s, "elapsed_seconds", LAKE_TYPE_DOUBLE, true);
     lake_schema_add_simple(s, "run_time", LAKE_TYPE_TIMESTAMP, true);
-    lake_schema_add_simple(s, "run_id", LAKE_TYPE_LONG, true);
+    /* STRING, as the cleanse task writes it (tasks/cleanse/rules.c) */
+    lake_schema_add_simple(s, "run_id", LAKE_TYPE_STRING, true);
     lake_schema_add_simple(s, "rows", LAKE_TYPE_LONG, true);
     lake_schema_add_simple(s, "bytes", LAKE_TYPE_LONG, true);
+}
+
+/*
+ * Appends that follow the table's column type, so a table created by
+ * another writer with a different (compatible) type for a column (e.g.
+ * the cleanse task's benchmark_logs.run_id STRING) still gets sane values;
+ * anything else becomes null rather than a mistyped append.
+ */
+static bool is_int_type(enum lake_type t)
+{
+    return t == LAKE_TYPE_LONG || t == LAKE_TYPE_TIMESTAMP ||
+           t == LAKE_TYPE_TIMESTAMP_NTZ;
 }
 
 static void put_str(struct lake_batch *b, const char *col, const char *s)
@@ -380,7 +393,7 @@ static void put_str(struct lake_batch *b, const char *col, const char *s)
 
     if (!c)
         return;
-    if (s)
+    if (s && c->type == LAKE_TYPE_STRING)
         lake_batch_append_str(c, s, strlen(s));
     else
         lake_batch_append_null(c);
@@ -390,23 +403,38 @@ static void put_i64(struct lake_batch *b, const char *col, int64_t v,
                     bool null)
 {
     struct lake_column *c = lake_batch_column(b, col);
+    char num[32];
 
     if (!c)
         return;
-    if (null)
+    if (null) {
         lake_batch_append_null(c);
-    else if (c->type == LAKE_TYPE_INTEGER)
+    } else if (c->type == LAKE_TYPE_INTEGER) {
         lake_batch_append_i32(c, (int32_t)v);
-    else
+    } else if (is_int_type(c->type)) {
         lake_batch_append_i64(c, v);
+    } else if (c->type == LAKE_TYPE_DOUBLE) {
+        lake_batch_append_f64(c, (double)v);
+    } else if (c->type == LAKE_TYPE_STRING) {
+        snprintf(num, sizeof(num), "%lld", (long long)v);
+        lake_batch_append_str(c, num, strlen(num));
+    } else {
+        lake_batch_append_null(c);
+    }
 }
 
 static void put_f64(struct lake_batch *b, const char *col, double v)
 {
     struct lake_column *c = lake_batch_column(b, col);
 
-    if (c)
+    if (!c)
+        return;
+    if (c->type == LAKE_TYPE_DOUBLE)
         lake_batch_append_f64(c, v);
+    else if (c->type == LAKE_TYPE_FLOAT)
+        lake_batch_append_f32(c, (float)v);
+    else
+        lake_batch_append_null(c);
 }
 
 /* Cluster description for a stored attempt from the run's settings. */

@@ -166,6 +166,67 @@ static void test_accounting_mirror_exactly_once(void **state)
     free(home);
 }
 
+static int run_id_cb(void *ud, const struct lake_file *f, struct lake_batch *b)
+{
+    char *out = ud;
+    struct lake_column *c = lake_batch_column(b, "run_id");
+    struct lake_column *x = lake_batch_column(b, "extra");
+    size_t n = 0;
+    const char *s;
+
+    (void)f;
+    assert_non_null(c);
+    assert_int_equal(c->type, LAKE_TYPE_STRING);
+    s = lake_column_get_str(c, 0, &n);
+    snprintf(out, 32, "%.*s", (int)n, s);
+    assert_true(lake_column_is_null(x, 0)); /* unknown column: null */
+    return 0;
+}
+
+/* benchmark_logs created first by another writer (the cleanse task's
+ * schema: run_id STRING, plus a column we do not know). */
+static void test_accounting_mirror_into_foreign_schema(void **state)
+{
+    char *home = jt_tmpdir();
+    char *path = ju_xasprintf("%s/lake/benchmark_logs", home);
+    struct jc_store *s = NULL;
+    struct jc_pricing p;
+    struct lake_schema sc;
+    struct lake_table *t = NULL;
+    char run_id[32] = "";
+    char want[32];
+    int64_t run, n = -1;
+
+    (void)state;
+    jc_pricing_defaults(&p);
+    lake_schema_init(&sc);
+    lake_schema_add_simple(&sc, "task", LAKE_TYPE_STRING, true);
+    lake_schema_add_simple(&sc, "elapsed_seconds", LAKE_TYPE_DOUBLE, true);
+    lake_schema_add_simple(&sc, "run_time", LAKE_TYPE_TIMESTAMP, true);
+    lake_schema_add_simple(&sc, "run_id", LAKE_TYPE_STRING, true);
+    lake_schema_add_simple(&sc, "rows", LAKE_TYPE_LONG, true);
+    lake_schema_add_simple(&sc, "bytes", LAKE_TYPE_LONG, true);
+    lake_schema_add_simple(&sc, "extra", LAKE_TYPE_STRING, true);
+    assert_int_equal(
+        lake_table_create_if_absent(&t, path, &sc, NULL, 0, NULL), 0);
+    lake_table_close(t);
+    assert_int_equal(jc_store_open_nosettle(&s, home), 0);
+    run = add_run(s, "foreign");
+    add_attempt(s, run, "a", 0, "TERMINATED", "SUCCESS", "local", 0.5);
+    assert_int_equal(jc_accounting_mirror(s, home, &p, &n), 0);
+    assert_int_equal(lake_table_open(&t, path), 0);
+    assert_int_equal(lake_table_scan(t, NULL, run_id_cb, run_id, NULL), 0);
+    lake_table_close(t);
+    snprintf(want, sizeof(want), "%lld", (long long)run);
+    assert_string_equal(run_id, want);
+    jc_store_close(s);
+    lake_schema_release(&sc);
+    jc_pricing_release(&p);
+    jt_rmtree(home);
+    free(home);
+    free(path);
+}
+
 static void test_accounting_summary_sums(void **state)
 {
     char *home = jt_tmpdir();
@@ -286,6 +347,7 @@ int main(void)
         cmocka_unit_test(test_accounting_parse_since),
         cmocka_unit_test(test_accounting_summary_sums),
         cmocka_unit_test(test_accounting_mirror_exactly_once),
+        cmocka_unit_test(test_accounting_mirror_into_foreign_schema),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
