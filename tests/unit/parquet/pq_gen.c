@@ -50,6 +50,7 @@ void pq_gen_schema(struct lake_schema *s)
     add_dec(s, "c_dec5", 5, 2);
     add_dec(s, "c_dec18", 18, 6);
     add_dec(s, "c_dec38", 38, 10);
+    add(s, "c_ts_ntz", LAKE_TYPE_TIMESTAMP_NTZ, true);
     add(s, "r_long", LAKE_TYPE_LONG, false);
     add(s, "r_string", LAKE_TYPE_STRING, false);
 
@@ -106,6 +107,13 @@ void pq_gen_schema(struct lake_schema *s)
     lake_schema_add(s, &f);
     lake_field_release(&f);
     lake_field_release(&e);
+    lake_field_release(&c2);
+
+    /* arr_dec: array<decimal(20,4)> (nested FIXED_LEN_BYTE_ARRAY) */
+    lake_field_init_decimal(&c2, "element", 20, 4, true);
+    lake_field_init_array(&f, "arr_dec", &c2, true);
+    lake_schema_add(s, &f);
+    lake_field_release(&f);
     lake_field_release(&c2);
 
     /* m_arr: map<int, array<string>> */
@@ -287,6 +295,11 @@ struct lake_batch *pq_gen_batch(size_t first, size_t n, enum pq_gen_nulls nulls)
                                                              1000003);
         }
         j++;
+        if (NUL(j))
+            lake_batch_append_null(&c[j]);
+        else
+            lake_batch_append_i64(&c[j], (int64_t)(r >> 20) - 2000000000000LL);
+        j++;
         /* required columns are never null */
         lake_batch_append_i64(&c[j], (int64_t)i);
         j++;
@@ -387,6 +400,22 @@ struct lake_batch *pq_gen_batch(size_t first, size_t n, enum pq_gen_nulls nulls)
                     lake_batch_append_i32(&inner->children[0],
                                           (int32_t)(k * 100 + q));
                 lake_batch_end_list(inner);
+            }
+            lake_batch_end_list(&c[j]);
+        }
+        j++;
+        /* arr_dec */
+        if (NUL(j)) {
+            lake_batch_append_null(&c[j]);
+        } else {
+            size_t len = (r >> 33) % 3;
+            for (k = 0; k < len; k++) {
+                if (NUL(j + 700 + k))
+                    lake_batch_append_null(&c[j].children[0]);
+                else
+                    lake_batch_append_i128(&c[j].children[0],
+                                           (lake_i128)(int64_t)(r >> k) *
+                                               (k ? -1 : 1));
             }
             lake_batch_end_list(&c[j]);
         }
