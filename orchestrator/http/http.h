@@ -99,6 +99,11 @@ int jc_http_reqparser_feed(struct jc_http_reqparser *p, const char *data,
 /* True when bytes of an unfinished request have been received. */
 bool jc_http_reqparser_in_request(const struct jc_http_reqparser *p);
 void jc_http_reqparser_set_loopback(struct jc_http_reqparser *p, bool lo);
+/*
+ * True once after the headers of a request with "Expect: 100-continue"
+ * whose body has not arrived: the server then sends "100 Continue".
+ */
+bool jc_http_reqparser_take_continue(struct jc_http_reqparser *p);
 
 struct jc_http_server_opts {
     unsigned idle_timeout_ms;    /* keep-alive idle; default 30000 */

@@ -28,6 +28,7 @@ struct jc_http_reqparser {
     size_t header_bytes;
     struct ju_buf body;
     bool in_request;
+    bool want_continue; /* Expect: 100-continue seen, not yet answered */
     int fail_status; /* set by callbacks to stop parsing */
 };
 
@@ -184,6 +185,13 @@ static int on_headers_complete(http_parser *hp)
     }
     p->req.query = q ? (char *)q + 1 : NULL;
     p->req.keep_alive = http_should_keep_alive(hp) != 0;
+    {
+        const char *ex = jc_http_header(&p->req, "Expect");
+
+        if (ex && !strcasecmp(ex, "100-continue") &&
+            hp->content_length != (uint64_t)-1 && hp->content_length > 0)
+            p->want_continue = true;
+    }
     p->req.loopback_peer = p->loopback;
     return 0;
 }
@@ -207,6 +215,7 @@ static int on_message_complete(http_parser *hp)
     p->req.body_len = p->body.len;
     p->req.keep_alive = http_should_keep_alive(hp) != 0;
     p->in_request = false;
+    p->want_continue = false; /* the body came anyway */
     p->on_request(&p->req, p->ud);
     req_reset(p);
     return 0;
@@ -257,6 +266,14 @@ void jc_http_reqparser_set_loopback(struct jc_http_reqparser *p, bool lo)
 bool jc_http_reqparser_in_request(const struct jc_http_reqparser *p)
 {
     return p->in_request;
+}
+
+bool jc_http_reqparser_take_continue(struct jc_http_reqparser *p)
+{
+    bool w = p->want_continue;
+
+    p->want_continue = false;
+    return w;
 }
 
 int jc_http_reqparser_feed(struct jc_http_reqparser *p, const char *data,

@@ -241,6 +241,12 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
         c->reading = false;
         return;
     }
+    if (jc_http_reqparser_take_continue(c->parser)) {
+        struct ju_buf cont = JU_BUF_INIT;
+
+        ju_buf_adds(&cont, "HTTP/1.1 100 Continue\r\n\r\n");
+        conn_send(c, &cont);
+    }
     if (jc_http_reqparser_in_request(c->parser) && !c->had_request_start) {
         c->had_request_start = true;
         uv_timer_start(&c->timer, on_timer,

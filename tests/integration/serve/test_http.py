@@ -165,6 +165,28 @@ def test_malformed(d):
     healthy(d)
 
 
+def test_expect_continue(d):
+    body = json.dumps({"name": "expect", "tasks": [
+        {"task_key": "a", "command_task": {"command": ["true"]}}]}).encode()
+    s = socket.create_connection(("127.0.0.1", d.port), timeout=10)
+    try:
+        s.sendall(b"POST /api/2.1/jobs/create HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                  b"Expect: 100-continue\r\nContent-Length: %d\r\n\r\n"
+                  % len(body))
+        first = s.recv(4096)
+        check(first.startswith(b"HTTP/1.1 100 Continue"),
+              "100 Continue before the body: %r" % first)
+        s.sendall(body)
+        buf = b""
+        while b"job_id" not in buf:
+            chunk = s.recv(4096)
+            check(chunk, "response after 100 Continue")
+            buf += chunk
+        check(b"HTTP/1.1 200" in buf, "created after 100 Continue")
+    finally:
+        s.close()
+
+
 def test_many_connections(d):
     socks = []
     try:
@@ -204,6 +226,7 @@ def run():
     try:
         test_webhook(d)
         test_malformed(d)
+        test_expect_continue(d)
         test_many_connections(d)
         check("hook-secret" not in d.read_log(), "secret not logged")
         check(d.stop() == 0, "clean exit")
