@@ -53,6 +53,7 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf);
 struct wreq {
     uv_write_t req;
     char *data;
+    char *body; /* second buffer (response body) or NULL */
     struct conn *c;
 };
 
@@ -97,6 +98,7 @@ static void on_write(uv_write_t *w, int status)
     struct conn *c = wr->c;
 
     free(wr->data);
+    free(wr->body);
     free(wr);
     if (c->closing)
         return;
@@ -115,25 +117,42 @@ static void on_write(uv_write_t *w, int status)
     }
 }
 
-static void conn_send(struct conn *c, struct ju_buf *out)
+/* Write head (and body when not NULL) in one uv_write; takes both. */
+static void conn_send2(struct conn *c, struct ju_buf *head, struct ju_buf *body)
 {
     struct wreq *wr;
-    uv_buf_t b;
+    uv_buf_t b[2];
     size_t len;
+    unsigned n = 1;
 
     if (c->closing) {
-        ju_buf_release(out);
+        ju_buf_release(head);
+        if (body)
+            ju_buf_release(body);
         return;
     }
     wr = ju_xcalloc(1, sizeof(*wr));
     wr->c = c;
-    wr->data = ju_buf_detach(out, &len);
-    b = uv_buf_init(wr->data, (unsigned)len);
-    if (uv_write(&wr->req, (uv_stream_t *)&c->tcp, &b, 1, on_write) < 0) {
+    wr->data = ju_buf_detach(head, &len);
+    b[0] = uv_buf_init(wr->data, (unsigned)len);
+    if (body && body->len) {
+        wr->body = ju_buf_detach(body, &len);
+        b[1] = uv_buf_init(wr->body, (unsigned)len);
+        n = 2;
+    } else if (body) {
+        ju_buf_release(body);
+    }
+    if (uv_write(&wr->req, (uv_stream_t *)&c->tcp, b, n, on_write) < 0) {
         free(wr->data);
+        free(wr->body);
         free(wr);
         conn_close(c);
     }
+}
+
+static void conn_send(struct conn *c, struct ju_buf *out)
+{
+    conn_send2(c, out, NULL);
 }
 
 static void send_error(struct conn *c, int status)
@@ -195,11 +214,15 @@ static void on_request(struct jc_http_request *req, void *ud)
     c->srv->handler(req, &resp, c->srv->ud);
     ka = req->keep_alive && !resp.close && !c->srv->closing &&
          c->srv->listening;
-    jc_http_resp_serialize(&resp, ka, head, &out);
-    jc_http_resp_release(&resp);
+    /* headers, then the body as a second buffer (no copy) */
+    jc_http_resp_serialize(&resp, ka, true, &out);
     if (!ka)
         c->close_after_write = true;
-    conn_send(c, &out);
+    if (head || resp.status == 204 || resp.status == 304)
+        conn_send(c, &out);
+    else
+        conn_send2(c, &out, &resp.body);
+    jc_http_resp_release(&resp);
     arm_idle(c);
 }
 
