@@ -447,6 +447,7 @@ def main():
     ap.add_argument("--token", default="dapi-test-token")
     ap.add_argument("--scenario")
     a = ap.parse_args()
+    ThreadingHTTPServer.request_queue_size = 256  # many clients at once
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     srv.daemon_threads = True
     srv.token = a.token
