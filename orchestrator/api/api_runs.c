@@ -107,18 +107,20 @@ static json_t *parse_json_or(const char *s, json_t *dflt)
     return j;
 }
 
-static json_t *task_def(json_t *settings, const char *task_key)
+/* task_key -> task definition object, for O(1) lookups on big DAGs. */
+static json_t *task_index(json_t *settings)
 {
+    json_t *idx = json_object();
     size_t i;
     json_t *t;
 
     json_array_foreach(json_object_get(settings, "tasks"), i, t) {
         const char *k = json_string_value(json_object_get(t, "task_key"));
 
-        if (k && !strcmp(k, task_key))
-            return t;
+        if (k)
+            json_object_set(idx, k, t);
     }
-    return NULL;
+    return idx;
 }
 
 static json_t *task_entry(const struct jc_task_run_row *t, json_t *def,
@@ -217,14 +219,17 @@ static json_t *run_from_row(struct api_ctx *c, const struct jc_run_row *r,
         size_t n = 0;
         size_t i;
         json_t *tasks = json_array();
+        json_t *defs = task_index(settings);
+        json_t *seen_keys = json_object();
         double cost = 0;
 
         if (!jc_store_task_run_list(c->api->store, r->run_id, &rows, &n)) {
             for (i = 0; i < n; i++) {
                 json_array_append_new(
                     tasks, task_entry(&rows[i],
-                                      task_def(settings, rows[i].task_key),
+                                      json_object_get(defs, rows[i].task_key),
                                       r->run_id, r->job_id));
+                json_object_set_new(seen_keys, rows[i].task_key, json_true());
                 cost += rows[i].cost;
             }
         }
@@ -236,14 +241,10 @@ static json_t *run_from_row(struct api_ctx *c, const struct jc_run_row *r,
             json_array_foreach(json_object_get(settings, "tasks"), k, t) {
                 const char *key =
                     json_string_value(json_object_get(t, "task_key"));
-                bool seen = false;
                 json_t *e;
                 bool active = !jc_life_cycle_terminal(r->life_cycle_state);
 
-                for (i = 0; i < n && key; i++)
-                    if (!strcmp(rows[i].task_key, key))
-                        seen = true;
-                if (!key || seen)
+                if (!key || json_object_get(seen_keys, key))
                     continue;
                 e = json_deep_copy(t);
                 json_object_set_new(e, "attempt_number", json_integer(0));
@@ -261,6 +262,8 @@ static json_t *run_from_row(struct api_ctx *c, const struct jc_run_row *r,
             }
         }
         jc_task_run_rows_free(rows, n);
+        json_decref(defs);
+        json_decref(seen_keys);
         json_object_set_new(j, "tasks", tasks);
         json_object_set_new(j, "x-jobctl",
                             json_pack("{s:f, s:I}", "cost", cost,
@@ -321,14 +324,40 @@ static void runs_get(struct api_ctx *c)
     int64_t run_id;
     bool hist = false;
     json_t *j;
+    const char *host = jc_http_header(c->req, "Host");
+    const char *hit;
+    char *key;
+    size_t len;
+    bool terminal;
 
     if (!api_method(c, "GET") || require_run_id(c, NULL, &run_id))
         return;
     if (api_query_bool(c, "include_history", &hist) < 0)
         return;
+    /* finished runs of big DAGs are expensive to render: cache them until
+     * the store changes (a repair or delete invalidates) */
+    key = ju_xasprintf("runs/get?%lld&%d|%s", (long long)run_id, (int)hist,
+                       host ? host : "");
+    hit = api_cache_get(c->api, key, &len);
+    if (hit) {
+        c->resp->status = 200;
+        c->resp->content_type = "application/json";
+        ju_buf_add(&c->resp->body, hit, len);
+        free(key);
+        return;
+    }
     j = api_run_json(c, run_id, true, hist);
-    if (j)
+    if (j) {
+        const char *life = json_string_value(json_object_get(
+            json_object_get(j, "state"), "life_cycle_state"));
+
+        terminal = life && jc_life_cycle_terminal(life);
         api_json(c->resp, 200, j);
+        if (terminal)
+            api_cache_put(c->api, key, ju_buf_str(&c->resp->body),
+                          c->resp->body.len, 0);
+    }
+    free(key);
 }
 
 static void runs_list(struct api_ctx *c)
