@@ -14,6 +14,7 @@
 
 #define CACHE_SLOTS 32
 #define CACHE_MAX_BODY (4 * 1024 * 1024)
+#define CACHE_MAX_TOTAL (32 * 1024 * 1024)
 
 struct api_cache_ent {
     char *key;
@@ -27,6 +28,7 @@ struct api_cache_ent {
 struct api_cache {
     struct api_cache_ent ents[CACHE_SLOTS];
     size_t next;
+    size_t total; /* bytes held in bodies */
     sqlite3_stmt *dv; /* PRAGMA data_version */
 };
 
@@ -92,8 +94,15 @@ void api_cache_put(struct jc_api *api, const char *key, const char *body,
         e = &c->ents[c->next];
         c->next = (c->next + 1) % CACHE_SLOTS;
     }
+    c->total -= e->len;
     free(e->key);
     free(e->body);
+    e->key = NULL;
+    e->body = NULL;
+    e->len = 0;
+    if (c->total + len > CACHE_MAX_TOTAL)
+        return;
+    c->total += len;
     e->key = ju_xstrdup(key);
     e->body = ju_xstrndup(body, len);
     e->len = len;
