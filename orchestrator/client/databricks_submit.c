@@ -37,23 +37,26 @@ bool jc_dbx_task_is_remote_capable(json_t *task)
            json_is_string(json_object_get(task, "job_cluster_key"));
 }
 
-void jc_dbx_idempotency_token(char *dst, size_t n, int64_t run_id,
-                              const char *task_key, int attempt)
+void jc_dbx_idempotency_token(char *dst, size_t n, const char *scope,
+                              int64_t run_id, const char *task_key,
+                              int attempt)
 {
     uint64_t h = 1469598103934665603ULL; /* FNV-1a 64 */
     const unsigned char *p;
+    const char *sc = scope ? scope : "";
+    const char *dash = scope ? "-" : "";
     int len;
 
-    len = snprintf(dst, n, "jobctl-%lld-%s-%d", (long long)run_id, task_key,
-                   attempt);
+    len = snprintf(dst, n, "jobctl-%s%s%lld-%s-%d", sc, dash,
+                   (long long)run_id, task_key, attempt);
     if (len >= 0 && len <= 64 && (size_t)len < n)
         return;
     for (p = (const unsigned char *)task_key; *p; p++) {
         h ^= *p;
         h *= 1099511628211ULL;
     }
-    snprintf(dst, n, "jobctl-%lld-%016llx-%d", (long long)run_id,
-             (unsigned long long)h, attempt);
+    snprintf(dst, n, "jobctl-%.16s%s%lld-%016llx-%d", sc, dash,
+             (long long)run_id, (unsigned long long)h, attempt);
 }
 
 /* Replace strings in place below v (objects and arrays). */

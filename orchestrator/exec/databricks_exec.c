@@ -18,13 +18,16 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 struct dbx_exec {
     struct jc_executor base;
     struct jc_dbx *client;
     struct jc_dbx_run_opts ropts;
+    char scope[20]; /* random per executor: idempotency token scope */
 };
 
 struct jc_attempt {
@@ -311,7 +314,7 @@ static int dbx_start(struct jc_executor *base, const struct jc_attempt_req *req,
     clusters = req->job && req->job->settings
                    ? json_object_get(req->job->settings, "job_clusters")
                    : NULL;
-    jc_dbx_idempotency_token(token, sizeof(token), req->run_id,
+    jc_dbx_idempotency_token(token, sizeof(token), ex->scope, req->run_id,
                              req->task_key, req->attempt);
     run_name = ju_xasprintf("%s/%s (jobctl run %lld)",
                             req->job && req->job->name ? req->job->name
@@ -418,6 +421,17 @@ int jc_executor_databricks_new(struct jc_executor **out, uv_loop_t *loop,
         return rc;
     }
     ex->ropts = run_opts ? *run_opts : def;
+    {
+        uint64_t r = 0;
+        struct timespec ts;
+
+        if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
+            clock_gettime(CLOCK_REALTIME, &ts);
+            r = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^
+                (uint64_t)getpid();
+        }
+        snprintf(ex->scope, sizeof(ex->scope), "%08x", (unsigned)(r >> 32));
+    }
     ex->base.ops = &dbx_ops;
     ex->base.loop = loop;
     ex->base.impl = ex;

@@ -100,9 +100,16 @@ int jc_dbx_submit_body(json_t **out, json_t *task, json_t *job_clusters,
                        const char *run_name, const char *idempotency_token,
                        int64_t timeout_seconds, jc_dbx_resolve_cb resolve,
                        void *ud);
-/* "jobctl-<run>-<task>-<attempt>", hashed to <= 64 chars when longer. */
-void jc_dbx_idempotency_token(char *dst, size_t n, int64_t run_id,
-                              const char *task_key, int attempt);
+/*
+ * "jobctl-<scope>-<run>-<task>-<attempt>" ("jobctl-<run>-<task>-<attempt>"
+ * when scope is NULL), with the task key hashed when the token would pass
+ * Databricks' 64 characters. scope tells apart run ids of different jobctl
+ * databases sharing a workspace (the executor uses a random id per process;
+ * HTTP retries of one submit reuse the same body, hence the same token).
+ */
+void jc_dbx_idempotency_token(char *dst, size_t n, const char *scope,
+                              int64_t run_id, const char *task_key,
+                              int attempt);
 /*
  * Where the Databricks executor records a finished attempt's run facts
  * (run ids, states, setup/execution/cleanup/queue ms, cluster spec) as

@@ -293,6 +293,21 @@ def main():
                     "--format", "jsonl"], env)
         n = json.loads(r.stdout.splitlines()[0])["n"]
         check(n == n_attempts + 1, f"cluster_logs {n} != {n_attempts + 1}")
+
+        # a second jobctl database also starts at run 1: its submits must
+        # not be mistaken for the first one's (idempotency token scope)
+        env3 = dict(env)
+        env3["JOBCTL_HOME"] = os.path.join(tmp, "home2")
+        with open(job_path, "w") as fh:
+            json.dump({"name": "other-home",
+                       "tasks": [JOB["settings"]["tasks"][1]]}, fh)
+        r = jobctl(["run", job_path, "--remote", "--json"], env3)
+        check(r.returncode == 0, f"second home run: {r.stderr[-1500:]}")
+        run3 = json.loads(r.stdout)
+        check(run3["run_id"] == run["run_id"], "expected the same local id")
+        rid3 = run3["tasks"][-1]["x_jobctl"]["remote_run_id"]
+        check(rid3 != ok["x_jobctl"]["remote_run_id"],
+              "a new database got an old Databricks run back")
         print("ok")
         return 0
     finally:

@@ -158,7 +158,7 @@ static json_t *notebook_body(const char *key)
     json_t *body = NULL;
     char tok[80];
 
-    jc_dbx_idempotency_token(tok, sizeof(tok), 7, key, 1);
+    jc_dbx_idempotency_token(tok, sizeof(tok), "a1b2c3d4", 7, key, 1);
     assert_int_equal(
         jc_dbx_submit_body(&body, task, NULL, "t", tok, 0, NULL, NULL), 0);
     json_decref(task);
@@ -401,12 +401,15 @@ static void test_databricks_submit_body(void **state)
         JC_EINVAL);
     assert_non_null(strstr(jc_err_last(), "command_task"));
 
-    jc_dbx_idempotency_token(tok, sizeof(tok), 12, "ingest", 2);
+    jc_dbx_idempotency_token(tok, sizeof(tok), NULL, 12, "ingest", 2);
     assert_string_equal(tok, "jobctl-12-ingest-2");
+    jc_dbx_idempotency_token(tok, sizeof(tok), "0badcafe", 12, "ingest", 2);
+    assert_string_equal(tok, "jobctl-0badcafe-12-ingest-2");
     memset(longkey, 'k', sizeof(longkey) - 1);
     longkey[sizeof(longkey) - 1] = '\0';
-    jc_dbx_idempotency_token(tok, sizeof(tok), 12, longkey, 2);
+    jc_dbx_idempotency_token(tok, sizeof(tok), "0badcafe", 12, longkey, 2);
     assert_true(strlen(tok) <= 64);
+    assert_int_equal(strncmp(tok, "jobctl-0badcafe-12-", 19), 0);
     json_decref(task);
     json_decref(jcs);
     json_decref(cmd);
