@@ -480,7 +480,7 @@ int main(int argc, char **argv)
     int rc;
 
     ju_log_init_from_env();
-    if (task_check_args(argc, argv, known_opts)) {
+    if (task_check_args_ex(argc, argv, known_opts, 0)) {
         fprintf(stderr, "jobctl-silver-cleanse: %s\n", jc_err_last());
         fprintf(stderr, "usage: jobctl-silver-cleanse [--optimize "
                         "[--zorder-by COL,...]] [--bronze T] [--silver T]\n");

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "jobctl/err.h"
+#include "util/log.h"
 #include "util/mem.h"
 
 static const char *param_env(const char *name)
@@ -35,6 +36,21 @@ static const char *param_env(const char *name)
     return getenv(key);
 }
 
+/* Option names match with '-' and '_' treated alike (job parameters are
+ * often spelled batch_size). */
+static int name_eq(const char *a, const char *b, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        char x = a[i] == '_' ? '-' : a[i];
+        char y = b[i] == '_' ? '-' : b[i];
+        if (x != y || !x)
+            return 0;
+    }
+    return 1;
+}
+
 const char *task_param(int argc, char **argv, const char *name)
 {
     const char *found = NULL;
@@ -43,7 +59,7 @@ const char *task_param(int argc, char **argv, const char *name)
 
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (a[0] != '-' || a[1] != '-' || strncmp(a + 2, name, n))
+        if (a[0] != '-' || a[1] != '-' || !name_eq(a + 2, name, n))
             continue;
         if (a[2 + n] == '=')
             found = a + 3 + n;
@@ -110,6 +126,12 @@ int task_param_double(int argc, char **argv, const char *name, double def,
 
 int task_check_args(int argc, char **argv, const char *const *known)
 {
+    return task_check_args_ex(argc, argv, known, 1);
+}
+
+int task_check_args_ex(int argc, char **argv, const char *const *known,
+                       int strict)
+{
     int i;
 
     for (i = 1; i < argc; i++) {
@@ -125,14 +147,16 @@ int task_check_args(int argc, char **argv, const char *const *known)
         }
         n = strcspn(a + 2, "=");
         for (k = 0; known[k]; k++) {
-            if (strlen(known[k]) == n && !strncmp(a + 2, known[k], n)) {
+            if (strlen(known[k]) == n && name_eq(a + 2, known[k], n)) {
                 ok = 1;
                 break;
             }
         }
-        if (!ok)
+        if (!ok && strict)
             return jc_err_set(JC_EINVAL, "unknown option '%.*s'", (int)n + 2,
                               a);
+        if (!ok)
+            log_warn("ignoring unknown parameter '%.*s'", (int)n + 2, a);
     }
     return 0;
 }

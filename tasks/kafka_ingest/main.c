@@ -139,7 +139,7 @@ int main(int argc, char **argv)
 
     ju_log_init_from_env();
     st = ju_xcalloc(1, sizeof(*st));
-    if (task_check_args(argc, argv, known_opts) ||
+    if (task_check_args_ex(argc, argv, known_opts, 0) ||
         task_param_long(argc, argv, "batch-size", 500000, 1, 100000000L,
                         &st->opts.batch_size) ||
         task_param_long(argc, argv, "linger-ms", 1000, 0, 3600000L,

@@ -120,7 +120,7 @@ int main(int argc, char **argv)
     int rc, healthy;
 
     ju_log_init_from_env();
-    if (task_check_args(argc, argv, known_opts) ||
+    if (task_check_args_ex(argc, argv, known_opts, 0) ||
         task_param_long(argc, argv, "late-threshold-seconds", 300, 0,
                         100L * 365 * 86400, &threshold)) {
         fprintf(stderr, "jobctl-silver-monitor: %s\n", jc_err_last());

@@ -27,8 +27,16 @@ int task_param_long(int argc, char **argv, const char *name, long def,
                     long min, long max, long *out);
 int task_param_double(int argc, char **argv, const char *name, double def,
                       double min, double max, double *out);
-/* Check argv has only known --options (names without "--"); NULL-ended. */
+/*
+ * Check argv has only known --options (names without "--"; '-' and '_'
+ * alike); NULL-ended. An unknown option is an error. A bare word is an
+ * error unless it is an option's value.
+ */
 int task_check_args(int argc, char **argv, const char *const *known);
+/* Same; with strict 0 an unknown option is logged and ignored (job
+ * parameters reach every task of a job as --name=value). */
+int task_check_args_ex(int argc, char **argv, const char *const *known,
+                       int strict);
 
 /* $JOBCTL_HOME or "./.jobctl". Malloc'd. */
 char *task_home(void);
