@@ -138,8 +138,18 @@ int cmd_costs(int argc, char **argv)
                "ATTEMPTS", "FAILED", "REMOTE", "WALL", "CPU", "MAX RSS",
                "COST");
         json_array_foreach(rows, i, o)
-            print_row(json_string_value(json_object_get(o, "key")), o,
-                      p.currency);
+        {
+            const char *job = json_string_value(json_object_get(o, "job"));
+            const char *key = json_string_value(json_object_get(o, "key"));
+            char name[256];
+
+            /* by task: "job/task", since task keys repeat across jobs */
+            if (job && *job)
+                snprintf(name, sizeof(name), "%s/%s", job, key);
+            else
+                snprintf(name, sizeof(name), "%s", key);
+            print_row(name, o, p.currency);
+        }
         print_row("TOTAL", json_object_get(res, "total"), p.currency);
     }
     rc = 0;

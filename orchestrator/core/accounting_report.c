@@ -111,10 +111,10 @@ int jc_accounting_summary(struct jc_store *store,
                 "FROM task_runs t JOIN runs r ON r.run_id = t.run_id "
                 "LEFT JOIN jobs j ON j.job_id = r.job_id "
                 "WHERE t.end_ms > 0 AND (?1 = 0 OR r.job_id = ?1) "
-                "AND t.start_ms >= ?2 GROUP BY 1 ORDER BY 1",
+                "AND t.start_ms >= ?2 GROUP BY 2, 1 ORDER BY 2, 1",
                 key,
                 !strcmp(by, "task")
-                    ? "MIN(COALESCE(j.name, r.run_name, ''))"
+                    ? "COALESCE(j.name, r.run_name, '')"
                     : "''");
     if (sqlite3_prepare_v2(db, ju_buf_str(&sql), -1, &st, NULL) !=
         SQLITE_OK) {

@@ -87,7 +87,8 @@ struct jc_costs_query {
 #define JC_COSTS_QUERY_INIT {NULL, 0, "task"}
 
 /*
- * Sum finished attempts from SQLite: {"by", "rows": [{"key", "job",
+ * Sum finished attempts from SQLite (by task: one row per job and task
+ * key): {"by", "rows": [{"key", "job",
  * "attempts", "failed", "remote", "wall_seconds", "cpu_seconds",
  * "max_rss_kb", "read_bytes", "write_bytes", "cost"}], "total": {...}}.
  * JC_EINVAL for a bad "by", JC_ENOTFOUND for an unknown job.

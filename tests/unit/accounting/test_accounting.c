@@ -263,6 +263,19 @@ static void test_accounting_summary_sums(void **state)
     assert_int_equal(json_integer_value(json_object_get(total, "remote")), 1);
     json_decref(res);
 
+    /* the same task key in another job is a separate row */
+    {
+        int64_t run2 = add_run(s, "other-job");
+
+        add_attempt(s, run2, "a", 0, "TERMINATED", "SUCCESS", "local", 1);
+        assert_int_equal(jc_accounting_summary(s, &q, &res), 0);
+        rows = json_object_get(res, "rows");
+        assert_int_equal(json_array_size(rows), 3);
+        assert_string_equal(json_string_value(json_object_get(
+                                json_array_get(rows, 0), "job")),
+                            "other-job");
+        json_decref(res);
+    }
     q.by = "job";
     q.job = "sum-job";
     assert_int_equal(jc_accounting_summary(s, &q, &res), 0);
