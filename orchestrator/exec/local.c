@@ -4,8 +4,11 @@
  * pid is its process group; stdout/stderr go through a pipe that the loop
  * relays into the attempt's log file, created on the first byte (so a task
  * that prints nothing costs no inode: cheap at 10,000 tasks).
- * Exits are noticed through a libuv SIGCHLD watcher and reaped with wait4()
- * for exact per-child rusage (uv_spawn reaps internally and drops it);
+ * The executor keeps one private epoll set (watched by a single uv_poll)
+ * holding every attempt's output pipe and pidfd: an exit wakes the loop
+ * directly, without SIGCHLD (kernels without pidfd_open fall back to a
+ * libuv SIGCHLD watcher). Attempts are reaped with wait4() for exact
+ * per-child rusage (uv_spawn reaps internally and drops it);
  * /proc/<pid>/io is read from the zombie first. Stop = SIGTERM to the
  * group, SIGKILL after a grace period; leftovers in the group are killed
  * when the leader exits.
@@ -19,8 +22,10 @@
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -41,33 +46,35 @@ struct local_ex {
     struct jc_executor base;
     struct path_cache *pc;
     size_t npc;
-    uv_signal_t sigchld;
+    int ep;                  /* private epoll: pipes and pidfds */
+    uv_poll_t ep_poll;
+    bool use_pidfd;
+    uv_signal_t sigchld;     /* only without pidfd */
+    int nhandles;            /* open uv handles of the executor */
     struct jc_attempt *head; /* running attempts, doubly linked */
     size_t nrunning;
     int devnull;
     int outfd;  /* fixed fd slot: the current task's pipe end at spawn */
     posix_spawn_file_actions_t fa;  /* built once: /dev/null, outfd x2 */
     posix_spawnattr_t attr;         /* built once: setsid, signals */
-    bool closing;
 };
 
 struct jc_attempt {
     struct jc_attempt *prev, *next;
     struct local_ex *ex;
     pid_t pid;
+    int pidfd;        /* -1 without pidfd support */
     int64_t start_ms;
     int64_t grace_ms;
     jc_attempt_done_cb cb;
     void *arg;
     uv_timer_t kill_timer;
     bool timer_inited;
-    uv_poll_t poll;
-    bool poll_inited;
     int rfd;          /* read end of the output pipe, -1 when closed */
     int logfd;        /* -1 until the first byte arrives */
     char *log_path;
-    int handles;      /* open handles; freed when 0 */
     bool stopping;
+    bool exited;      /* reaped, completion pending in this batch */
     enum jc_stop_reason why;
     struct jc_attempt *done_next; /* reap batch */
     int status;
@@ -75,6 +82,9 @@ struct jc_attempt {
     int64_t rd, wr;
     int64_t end_ms;
 };
+
+#define TAG_PIPE 0u
+#define TAG_PID 1u
 
 static int64_t now_ms(void)
 {
@@ -145,6 +155,22 @@ int jc_exec_mkdirs(const char *path, int mode)
     return 0;
 }
 
+static void set_running(struct local_ex *ex, int delta)
+{
+    size_t before = ex->nrunning;
+
+    ex->nrunning = (size_t)((int64_t)ex->nrunning + delta);
+    if (!before && ex->nrunning) {
+        uv_ref((uv_handle_t *)&ex->ep_poll);
+        if (!ex->use_pidfd)
+            uv_ref((uv_handle_t *)&ex->sigchld);
+    } else if (before && !ex->nrunning) {
+        uv_unref((uv_handle_t *)&ex->ep_poll);
+        if (!ex->use_pidfd)
+            uv_unref((uv_handle_t *)&ex->sigchld);
+    }
+}
+
 static void unlink_attempt(struct local_ex *ex, struct jc_attempt *a)
 {
     if (a->prev)
@@ -154,9 +180,7 @@ static void unlink_attempt(struct local_ex *ex, struct jc_attempt *a)
     if (a->next)
         a->next->prev = a->prev;
     a->prev = a->next = NULL;
-    ex->nrunning--;
-    if (!ex->nrunning)
-        uv_unref((uv_handle_t *)&ex->sigchld);
+    set_running(ex, -1);
 }
 
 static void attempt_release(struct jc_attempt *a)
@@ -167,34 +191,41 @@ static void attempt_release(struct jc_attempt *a)
     free(a);
 }
 
-static void handle_closed_cb(uv_handle_t *h)
+static void timer_closed_cb(uv_handle_t *h)
 {
-    struct jc_attempt *a = h->data;
+    attempt_release(h->data);
+}
 
-    if (--a->handles == 0)
-        attempt_release(a);
+/*
+ * Drop an fd from the private epoll set, then close it. Closing alone is
+ * not enough: a vfork child spawned a moment ago may still hold a copy
+ * (exec wakes the parent before it closes CLOEXEC fds), which keeps the
+ * registration and would report events for a freed attempt.
+ */
+static void ep_close(struct jc_attempt *a, int *fd)
+{
+    if (*fd < 0)
+        return;
+    epoll_ctl(a->ex->ep, EPOLL_CTL_DEL, *fd, NULL);
+    close(*fd);
+    *fd = -1;
+}
+
+static void close_fds(struct jc_attempt *a)
+{
+    ep_close(a, &a->rfd);
+    ep_close(a, &a->pidfd);
 }
 
 static void free_attempt(struct jc_attempt *a)
 {
-    a->handles = 1; /* dropped below */
+    close_fds(a);
     if (a->timer_inited) {
-        a->handles++;
         a->kill_timer.data = a;
-        uv_close((uv_handle_t *)&a->kill_timer, handle_closed_cb);
-    }
-    if (a->poll_inited) {
-        a->handles++;
-        a->poll.data = a;
-        uv_close((uv_handle_t *)&a->poll, handle_closed_cb);
-        a->poll_inited = false;
-    }
-    if (a->rfd >= 0) {
-        close(a->rfd);
-        a->rfd = -1;
-    }
-    if (--a->handles == 0)
+        uv_close((uv_handle_t *)&a->kill_timer, timer_closed_cb);
+    } else {
         attempt_release(a);
+    }
 }
 
 static int open_log(const char *path)
@@ -244,19 +275,6 @@ static int relay(struct jc_attempt *a)
         }
     }
     return 1;
-}
-
-static void on_output(uv_poll_t *h, int status, int events)
-{
-    struct jc_attempt *a = h->data;
-
-    (void)events;
-    if (status < 0 || relay(a)) {
-        uv_poll_stop(&a->poll);
-        if (a->rfd >= 0) {
-            /* EOF: every writer is gone; the fd closes with the handle. */
-        }
-    }
 }
 
 static const char *sig_name(int sig)
@@ -326,11 +344,36 @@ static void complete(struct jc_attempt *a)
         }
     }
     /* Whatever the group wrote before it died is in the pipe: keep it. */
-    if (a->poll_inited)
-        uv_poll_stop(&a->poll);
     relay(a);
+    close_fds(a);
     a->cb(a, &res, a->arg);
     free_attempt(a);
+}
+
+/* a's leader has exited (zombie): measure, reap, clear its group. */
+static bool reap(struct jc_attempt *a)
+{
+    jc_exec_proc_io(a->pid, &a->rd, &a->wr);
+    if (wait4(a->pid, &a->status, 0, &a->ru) != a->pid)
+        return false;
+    a->end_ms = now_ms();
+    /* The leader is gone: anything left in its group goes too. */
+    kill(-a->pid, SIGKILL);
+    unlink_attempt(a->ex, a);
+    if (a->timer_inited)
+        uv_timer_stop(&a->kill_timer);
+    a->exited = true;
+    return true;
+}
+
+static void complete_batch(struct jc_attempt *done)
+{
+    struct jc_attempt *a, *next;
+
+    for (a = done; a; a = next) {
+        next = a->done_next;
+        complete(a);
+    }
 }
 
 static void on_sigchld(uv_signal_t *h, int signum)
@@ -347,22 +390,42 @@ static void on_sigchld(uv_signal_t *h, int signum)
         if (waitid(P_PID, (id_t)a->pid, &si, WEXITED | WNOHANG | WNOWAIT) ||
             si.si_pid != a->pid)
             continue;
-        jc_exec_proc_io(a->pid, &a->rd, &a->wr);
-        if (wait4(a->pid, &a->status, 0, &a->ru) != a->pid)
+        if (!reap(a))
             continue;
-        a->end_ms = now_ms();
-        /* The leader is gone: anything left in its group goes too. */
-        kill(-a->pid, SIGKILL);
-        unlink_attempt(ex, a);
-        if (a->timer_inited)
-            uv_timer_stop(&a->kill_timer);
         *tail = a;
         tail = &a->done_next;
     }
-    for (a = done; a; a = next) {
-        next = a->done_next;
-        complete(a);
+    complete_batch(done);
+}
+
+static void on_ep(uv_poll_t *h, int status, int events)
+{
+    struct local_ex *ex = h->data;
+    struct epoll_event evs[64];
+    struct jc_attempt *done = NULL, **tail = &done;
+    int n, i;
+
+    (void)status;
+    (void)events;
+    n = epoll_wait(ex->ep, evs, 64, 0);
+    /* Pipes first: an attempt completed below is freed. */
+    for (i = 0; i < n; i++) {
+        struct jc_attempt *a = (struct jc_attempt *)(uintptr_t)(evs[i].data.u64 & ~(uint64_t)1);
+
+        if ((evs[i].data.u64 & 1) == TAG_PIPE && a->rfd >= 0 && relay(a))
+            ep_close(a, &a->rfd); /* EOF: every writer is gone */
     }
+    for (i = 0; i < n; i++) {
+        struct jc_attempt *a = (struct jc_attempt *)(uintptr_t)(evs[i].data.u64 & ~(uint64_t)1);
+
+        if ((evs[i].data.u64 & 1) != TAG_PID || a->exited)
+            continue;
+        if (!reap(a))
+            continue;
+        *tail = a;
+        tail = &a->done_next;
+    }
+    complete_batch(done);
 }
 
 static void on_kill_timer(uv_timer_t *t)
@@ -370,6 +433,17 @@ static void on_kill_timer(uv_timer_t *t)
     struct jc_attempt *a = t->data;
 
     kill(-a->pid, SIGKILL);
+}
+
+static int ep_add(struct local_ex *ex, int fd, struct jc_attempt *a,
+                  unsigned tag)
+{
+    struct epoll_event ev;
+
+    memset(&ev, 0, sizeof(ev));
+    ev.events = EPOLLIN;
+    ev.data.u64 = (uint64_t)(uintptr_t)a | tag;
+    return epoll_ctl(ex->ep, EPOLL_CTL_ADD, fd, &ev);
 }
 
 static const char *env_path(char *const *env)
@@ -492,6 +566,7 @@ static int local_start(struct jc_executor *base, const struct jc_attempt_req *re
     a = ju_xcalloc(1, sizeof(*a));
     a->ex = ex;
     a->pid = pid;
+    a->pidfd = -1;
     a->start_ms = now_ms();
     a->grace_ms = req->kill_grace_ms > 0 ? req->kill_grace_ms : 10000;
     a->cb = cb;
@@ -499,22 +574,32 @@ static int local_start(struct jc_executor *base, const struct jc_attempt_req *re
     a->logfd = -1;
     a->rfd = pfd[0];
     a->log_path = req->log_path ? ju_xstrdup(req->log_path) : NULL;
-    /* uv_poll_init makes the read end non-blocking (not the child's). */
-    if (uv_poll_init(base->loop, &a->poll, a->rfd) == 0) {
-        a->poll_inited = true;
-        a->poll.data = a;
-        uv_poll_start(&a->poll, UV_READABLE, on_output);
+    fcntl(a->rfd, F_SETFL, O_NONBLOCK);
+    if (ep_add(ex, a->rfd, a, TAG_PIPE))
+        ep_close(a, &a->rfd); /* unwatchable: never block the task on it */
+    if (ex->use_pidfd) {
+        a->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+        if (a->pidfd < 0 || ep_add(ex, a->pidfd, a, TAG_PID)) {
+            /* Should not happen (checked at start); never lose the exit. */
+            kill(-pid, SIGKILL);
+            ep_close(a, &a->pidfd);
+            waitpid(pid, &a->status, 0);
+            close_fds(a);
+            attempt_release(a);
+            return jc_err_set(JC_EIO, "cannot watch process %d: %s",
+                              (int)pid, strerror(errno));
+        }
     }
     a->next = ex->head;
     if (ex->head)
         ex->head->prev = a;
     ex->head = a;
-    if (!ex->nrunning++)
-        uv_ref((uv_handle_t *)&ex->sigchld);
+    set_running(ex, +1);
     *out = a;
     /*
-     * The SIGCHLD watcher was installed before the spawn, so even an exit
-     * that already happened is seen later from the loop, never in here.
+     * The pidfd (or the SIGCHLD watcher, installed before the spawn) makes
+     * even an exit that already happened show up later from the loop,
+     * never in here.
      */
     return 0;
 }
@@ -551,7 +636,26 @@ static void ex_close_cb(uv_handle_t *h)
 {
     struct local_ex *ex = h->data;
 
-    free(ex);
+    if (--ex->nhandles == 0)
+        free(ex);
+}
+
+static void ex_release_fds(struct local_ex *ex)
+{
+    size_t i;
+
+    if (ex->devnull >= 0)
+        close(ex->devnull);
+    if (ex->outfd >= 0)
+        close(ex->outfd);
+    posix_spawn_file_actions_destroy(&ex->fa);
+    posix_spawnattr_destroy(&ex->attr);
+    for (i = 0; i < ex->npc; i++) {
+        free(ex->pc[i].name);
+        free(ex->pc[i].path_env);
+        free(ex->pc[i].file);
+    }
+    free(ex->pc);
 }
 
 static void local_destroy(struct jc_executor *base)
@@ -568,21 +672,17 @@ static void local_destroy(struct jc_executor *base)
             uv_timer_stop(&a->kill_timer);
         free_attempt(a);
     }
-    if (ex->devnull >= 0)
-        close(ex->devnull);
-    if (ex->outfd >= 0)
-        close(ex->outfd);
-    posix_spawn_file_actions_destroy(&ex->fa);
-    posix_spawnattr_destroy(&ex->attr);
-    for (size_t i = 0; i < ex->npc; i++) {
-        free(ex->pc[i].name);
-        free(ex->pc[i].path_env);
-        free(ex->pc[i].file);
+    ex->head = NULL;
+    ex_release_fds(ex);
+    ex->nhandles = 1;
+    ex->ep_poll.data = ex;
+    uv_close((uv_handle_t *)&ex->ep_poll, ex_close_cb);
+    close(ex->ep);
+    if (!ex->use_pidfd) {
+        ex->nhandles++;
+        uv_signal_stop(&ex->sigchld);
+        uv_close((uv_handle_t *)&ex->sigchld, ex_close_cb);
     }
-    free(ex->pc);
-    ex->closing = true;
-    uv_signal_stop(&ex->sigchld);
-    uv_close((uv_handle_t *)&ex->sigchld, ex_close_cb);
 }
 
 static const struct jc_executor_ops local_ops = {
@@ -592,47 +692,63 @@ static const struct jc_executor_ops local_ops = {
 int jc_executor_local_new(struct jc_executor **out, uv_loop_t *loop)
 {
     struct local_ex *ex = ju_xcalloc(1, sizeof(*ex));
-    int rc;
+    sigset_t none, all;
+    int probe, rc;
 
     ex->base.ops = &local_ops;
     ex->base.loop = loop;
     ex->base.impl = ex;
     ex->devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
     ex->outfd = ex->devnull >= 0 ? fcntl(ex->devnull, F_DUPFD_CLOEXEC, 3) : -1;
-    if (ex->devnull < 0 || ex->outfd < 0) {
+    ex->ep = epoll_create1(EPOLL_CLOEXEC);
+    if (ex->devnull < 0 || ex->outfd < 0 || ex->ep < 0) {
+        rc = jc_err_set(JC_EIO, "cannot set up the local executor: %s",
+                        strerror(errno));
+        if (ex->devnull >= 0)
+            close(ex->devnull);
+        if (ex->outfd >= 0)
+            close(ex->outfd);
+        if (ex->ep >= 0)
+            close(ex->ep);
         free(ex);
-        return jc_err_set(JC_EIO, "cannot open '/dev/null': %s",
-                          strerror(errno));
+        return rc;
     }
-    {
-        sigset_t none, all;
-
-        posix_spawn_file_actions_init(&ex->fa);
-        posix_spawn_file_actions_adddup2(&ex->fa, ex->devnull, 0);
-        posix_spawn_file_actions_adddup2(&ex->fa, ex->outfd, 1);
-        posix_spawn_file_actions_adddup2(&ex->fa, ex->outfd, 2);
-        posix_spawnattr_init(&ex->attr);
-        sigemptyset(&none);
-        sigfillset(&all);
-        posix_spawnattr_setsigmask(&ex->attr, &none);
-        posix_spawnattr_setsigdefault(&ex->attr, &all);
-        posix_spawnattr_setflags(&ex->attr, POSIX_SPAWN_SETSID |
-                                                POSIX_SPAWN_SETSIGMASK |
-                                                POSIX_SPAWN_SETSIGDEF);
+    posix_spawn_file_actions_init(&ex->fa);
+    posix_spawn_file_actions_adddup2(&ex->fa, ex->devnull, 0);
+    posix_spawn_file_actions_adddup2(&ex->fa, ex->outfd, 1);
+    posix_spawn_file_actions_adddup2(&ex->fa, ex->outfd, 2);
+    posix_spawnattr_init(&ex->attr);
+    sigemptyset(&none);
+    sigfillset(&all);
+    posix_spawnattr_setsigmask(&ex->attr, &none);
+    posix_spawnattr_setsigdefault(&ex->attr, &all);
+    posix_spawnattr_setflags(&ex->attr, POSIX_SPAWN_SETSID |
+                                            POSIX_SPAWN_SETSIGMASK |
+                                            POSIX_SPAWN_SETSIGDEF);
+    /* pidfd_open (Linux 5.3): exits arrive on the epoll set. */
+    probe = (int)syscall(SYS_pidfd_open, getpid(), 0);
+    ex->use_pidfd = probe >= 0 && !getenv("JOBCTL_NO_PIDFD");
+    if (probe >= 0)
+        close(probe);
+    uv_poll_init(loop, &ex->ep_poll, ex->ep);
+    ex->ep_poll.data = ex;
+    uv_poll_start(&ex->ep_poll, UV_READABLE, on_ep);
+    uv_unref((uv_handle_t *)&ex->ep_poll);
+    if (!ex->use_pidfd) {
+        uv_signal_init(loop, &ex->sigchld);
+        ex->sigchld.data = ex;
+        rc = uv_signal_start(&ex->sigchld, on_sigchld, SIGCHLD);
+        if (rc) {
+            ex_release_fds(ex);
+            ex->nhandles = 2;
+            uv_close((uv_handle_t *)&ex->ep_poll, ex_close_cb);
+            close(ex->ep);
+            uv_close((uv_handle_t *)&ex->sigchld, ex_close_cb);
+            return jc_err_set(JC_EIO, "cannot watch SIGCHLD: %s",
+                              uv_strerror(rc));
+        }
+        uv_unref((uv_handle_t *)&ex->sigchld);
     }
-    uv_signal_init(loop, &ex->sigchld);
-    ex->sigchld.data = ex;
-    rc = uv_signal_start(&ex->sigchld, on_sigchld, SIGCHLD);
-    if (rc) {
-        close(ex->devnull);
-        close(ex->outfd);
-        ex->devnull = -1;
-        posix_spawn_file_actions_destroy(&ex->fa);
-        posix_spawnattr_destroy(&ex->attr);
-        uv_close((uv_handle_t *)&ex->sigchld, ex_close_cb);
-        return jc_err_set(JC_EIO, "cannot watch SIGCHLD: %s", uv_strerror(rc));
-    }
-    uv_unref((uv_handle_t *)&ex->sigchld);
     *out = &ex->base;
     return 0;
 }
