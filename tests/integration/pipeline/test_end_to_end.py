@@ -54,6 +54,14 @@ check("%d late events detected" % late in mon, "monitor message: " + mon)
 check("late_events=%d\n" % late in open(values).read(),
       "task value late_events missing")
 
+# --fail-on-late makes late events a task failure; a wide threshold is
+# healthy. Each run appends its own monitor_logs row.
+monitor(home, "--fail-on-late", check_rc=1)
+out = monitor(home, "--late-threshold-seconds", "86400").stdout
+check(out.startswith("healthy: no late events"), "healthy message: " + out)
+check(len(query(table(home, "monitor_logs"), "late_events")) == 3,
+      "monitor_logs should have one row per run")
+
 b = query(table(home, "benchmark_logs"), "task, rows, elapsed_seconds, bytes")
 check(len(b) == 1 and b[0]["task"] == "silver_write",
       "benchmark_logs: %s" % b)
