@@ -19,14 +19,15 @@
 
 static const char *const known_opts[] = {
     "available-now", "continuous", "batch-size", "linger-ms", "max-batches",
-    "max-seconds", "topic", "group", "print-config", NULL};
+    "max-seconds", "topic", "group", "print-config", "codec", NULL};
 
 static void usage(void)
 {
     fprintf(stderr,
             "usage: jobctl-bronze-ingest [--available-now | --continuous] "
             "[--batch-size N] [--linger-ms MS] [--max-batches N] "
-            "[--max-seconds S] [--topic T] [--group G]\n");
+            "[--max-seconds S] [--topic T] [--group G] "
+            "[--codec snappy|zstd|gzip|uncompressed] [--print-config]\n");
 }
 
 static int is_secret(const char *key)
@@ -160,6 +161,14 @@ int main(int argc, char **argv)
     }
     v = task_param(argc, argv, "topic");
     st->opts.topic = v && *v ? v : kafkaconf_topic();
+    v = task_param(argc, argv, "codec");
+    st->opts.codec = v && *v ? v : NULL;
+    if (st->opts.codec && strcmp(v, "snappy") && strcmp(v, "zstd") &&
+        strcmp(v, "gzip") && strcmp(v, "uncompressed")) {
+        fprintf(stderr, "jobctl-bronze-ingest: invalid --codec '%s'\n", v);
+        usage();
+        return TASK_EXIT_USAGE;
+    }
     v = task_param(argc, argv, "group");
     if (!v || !*v)
         v = getenv("KAFKA_GROUP_ID");

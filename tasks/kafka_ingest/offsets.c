@@ -163,6 +163,10 @@ static int commit_bronze(struct ingest_state *st, struct ingest_set *set)
     rc = lake_txn_begin(st->bronze, &tx);
     if (rc)
         return rc;
+    if (st->opts.codec && (rc = lake_txn_set_codec(tx, st->opts.codec))) {
+        lake_txn_abort(tx);
+        return rc;
+    }
     for (i = 0; i < st->nparts; i++) {
         if (!set->bronze_rows[i])
             continue;
