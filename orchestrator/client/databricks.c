@@ -514,6 +514,26 @@ static bool transient_curl(CURLcode rc)
     }
 }
 
+/*
+ * 400/5xx bodies the Databricks SDKs treat as transient (jobs-api.md 1.3):
+ * the cluster or the control plane was briefly not ready.
+ */
+static bool transient_body(const struct jc_dbx_req *r)
+{
+    static const char *const pats[] = {
+        "ClusterNotReadyException", "Timed out after ", "deadline exceeded",
+        "DEADLINE_EXCEEDED", "worker env WorkerEnvId", "TEMPORARILY_UNAVAILABLE",
+        NULL};
+    size_t i;
+
+    if (!r->resp.len)
+        return false;
+    for (i = 0; pats[i]; i++)
+        if (memmem(r->resp.data, r->resp.len, pats[i], strlen(pats[i])))
+            return true;
+    return false;
+}
+
 /* Copy s with every occurrence of the token replaced by "***". */
 static char *redact(const struct jc_dbx *c, const char *s)
 {
@@ -575,6 +595,8 @@ static void finish(struct jc_dbx_req *r, CURLcode rc)
         retry = transient_curl(rc);
     else if (http == 429 || http == 503)
         retry = true;
+    else if (http == 400 || http == 500 || http == 502 || http == 504)
+        retry = transient_body(r);
     if (retry) {
         if (r->retry_after_s >= 0) {
             delay = (double)r->retry_after_s;
@@ -596,7 +618,9 @@ static void finish(struct jc_dbx_req *r, CURLcode rc)
         log_info("databricks %s '%s' attempt %d: %s; retrying in %.1fs",
                  r->method, strchr(r->url + 8, '/'), r->attempt,
                  rc != CURLE_OK ? curl_easy_strerror(rc)
-                                : (http == 429 ? "HTTP 429" : "HTTP 503"),
+                 : http == 429  ? "HTTP 429"
+                 : http == 503  ? "HTTP 503"
+                                : "transient error",
                  delay);
         uv_timer_start(&r->retry, on_retry_timer,
                        (uint64_t)(delay * 1000.0), 0);

@@ -13,8 +13,11 @@ Scenario (a JSON file given with --scenario, re-read on every submit):
                               "duration": 1.0, "setup": 0.2}},
    "faults": [{"path": "runs/submit", "status": 429, "retry_after": 2,
                "count": 1},
-              {"path": "runs/get", "drop": true, "count": 1}]}
-A fault with "drop" closes the connection without any response.
+              {"path": "runs/get", "drop": true, "count": 1},
+              {"path": "runs/get", "status": 500, "count": 1,
+               "code": "INTERNAL_ERROR", "message": "Timed out after 30s"}]}
+A fault with "drop" closes the connection without any response; "code"
+and "message" override the error body of a status fault.
 
 Every request is appended to --log as one JSON line: {t, method, path,
 query, body, auth_ok, status}. The chosen port is written to --port-file.
@@ -316,8 +319,10 @@ class Handler(BaseHTTPRequestHandler):
             self.record(st, None, query, note="fault")
             code = {429: "REQUEST_LIMIT_EXCEEDED",
                     503: "TEMPORARILY_UNAVAILABLE"}.get(st, "INTERNAL_ERROR")
-            return self.send_json(st, {"error_code": code,
-                                       "message": "injected fault"}, extra)
+            return self.send_json(st, {"error_code": fault.get("code", code),
+                                       "message": fault.get(
+                                           "message", "injected fault")},
+                                  extra)
         try:
             if self.command == "POST":
                 if self.headers.get("Content-Type", "").split(";")[0] \

@@ -308,6 +308,30 @@ static void test_databricks_dropped_connection_retried(void **state)
     fake_stop(&f);
 }
 
+/* 400/500 bodies the SDKs call transient are retried; others are not. */
+static void test_databricks_transient_body_retried(void **state)
+{
+    struct fake f;
+    struct done_box b = {0};
+    json_t *body = notebook_body("tb");
+    uint64_t retries = 0;
+
+    (void)state;
+    fake_start(&f, "{\"faults\":[{\"path\":\"runs/get\",\"status\":500,"
+                   "\"code\":\"INTERNAL_ERROR\",\"message\":"
+                   "\"Timed out after 30s\",\"count\":1},"
+                   "{\"path\":\"runs/get-output\",\"status\":400,"
+                   "\"code\":\"INVALID_STATE\",\"message\":"
+                   "\"ClusterNotReadyException: starting\",\"count\":1}]}");
+    run_one(&f, "dapi-secret-123", body, 0, &b, &retries);
+    assert_int_equal(b.outcome, JC_DBX_SUCCESS);
+    assert_true(retries >= 2);
+    assert_non_null(strstr(b.output, "ok from tb"));
+    json_decref(body);
+    box_release(&b);
+    fake_stop(&f);
+}
+
 static void test_databricks_bad_token_rejected(void **state)
 {
     struct fake f;
@@ -584,6 +608,7 @@ int main(void)
         cmocka_unit_test(test_databricks_timeout_cancels_on_server),
         cmocka_unit_test(test_databricks_retry_after_honoured),
         cmocka_unit_test(test_databricks_dropped_connection_retried),
+        cmocka_unit_test(test_databricks_transient_body_retried),
         cmocka_unit_test(test_databricks_bad_token_rejected),
         cmocka_unit_test(test_databricks_malformed_request_rejected),
     };
