@@ -4,6 +4,7 @@ commits; every re-run resumes from the offsets stored in each table and
 the tables end with every message exactly once. A stale writer replaying
 an already committed range is rejected by the txn check."""
 import os
+import random
 import subprocess
 import time
 
@@ -21,6 +22,16 @@ with Broker(home, partitions=4):
                    check_rc=None)
         check(p.returncode == -9, "crash point %s: exit %d\n%s" %
               (point, p.returncode, p.stderr))
+    # kill -9 at arbitrary moments (whatever the process is doing then).
+    rnd = random.Random(5)
+    for _ in range(6):
+        k = subprocess.Popen([os.path.join(BIN, "jobctl-bronze-ingest")] +
+                             small, env=env_for(home),
+                             stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+        time.sleep(rnd.uniform(0.05, 0.4))
+        k.kill()
+        k.wait()
     v_before, files_before, _ = delta_state(table(home, "bronze_events"))
     check(v_before >= 1, "some batches were committed before the crashes")
     ingest(home, *small)
