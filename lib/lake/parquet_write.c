@@ -778,6 +778,7 @@ struct shred {
     size_t n_pos;
     size_t cap_pos;
     const struct pq_leaf *lf;
+    bool null_in_required; /* a null entry in a non-nullable nested field */
 };
 
 static void emit(struct shred *s, int r, int d)
@@ -800,6 +801,8 @@ static void shred_node(struct shred *s, size_t k, const struct lake_column *c,
     size_t j;
 
     if (lake_column_is_null(c, i)) {
+        if (!n->nullable)
+            s->null_in_required = true;
         emit(s, r, n->def_present - (n->nullable ? 1 : 0));
         return;
     }
@@ -928,8 +931,8 @@ static const struct lake_column *leaf_column(const struct lake_batch *b,
 }
 
 /* Append rows [a, b) of the batch to leaf wl's pending page. */
-static void leaf_add_rows(struct lake_parquet_writer *w, struct wleaf *wl,
-                          const struct lake_batch *batch, size_t a, size_t b)
+static int leaf_add_rows(struct lake_parquet_writer *w, struct wleaf *wl,
+                         const struct lake_batch *batch, size_t a, size_t b)
 {
     const struct pq_leaf *lf = wl->lf;
     struct sacc *st = &wl->cm.st;
@@ -995,8 +998,13 @@ static void leaf_add_rows(struct lake_parquet_writer *w, struct wleaf *wl,
         wl->page_values += entries;
         st->nulls += (int64_t)(entries - s.n_pos);
         st->values += (int64_t)entries;
+        if (s.null_in_required)
+            return jc_err_set(JC_EINVAL,
+                              "'%s': column '%s' has a null inside a "
+                              "non-nullable nested field",
+                              w->path, lf->dotted);
     }
-    (void)w;
+    return 0;
 }
 
 /* ---------------------------------------------------------------- chunks */
@@ -1275,7 +1283,11 @@ int lake_parquet_writer_write(struct lake_parquet_writer *w,
             b = batch->num_rows;
         for (i = 0; i < w->lo.n_leaves; i++) {
             struct wleaf *wl = &w->leaves[i];
-            leaf_add_rows(w, wl, batch, a, b);
+            rc = leaf_add_rows(w, wl, batch, a, b);
+            if (rc) {
+                w->err = rc;
+                return rc;
+            }
             if (pending_bytes(wl) >= w->opts.page_bytes ||
                 (wl->use_dict &&
                  wl->dict_plain.len > w->opts.dictionary_bytes)) {

@@ -400,6 +400,27 @@ static void test_parquet_writer_rejects_other_schema(void **state)
     assert_non_null(strstr(jc_err_last(), "'req' is not nullable"));
     assert_int_not_equal(access(p, F_OK), 0);
     lake_schema_release(&s);
+
+    /* so is a null element in an array whose elements are not nullable */
+    {
+        struct lake_field el;
+        struct lake_field arr;
+        lake_field_init(&el, "element", LAKE_TYPE_INTEGER, false);
+        lake_field_init_array(&arr, "a", &el, true);
+        lake_schema_init(&s);
+        lake_schema_add(&s, &arr);
+        lake_batch_free(b);
+        b = lake_batch_new(&s);
+        lake_batch_append_i32(&b->columns[0].children[0], 1);
+        lake_batch_append_null(&b->columns[0].children[0]);
+        lake_batch_end_list(&b->columns[0]);
+        assert_int_equal(lake_batch_seal(b), 0);
+        assert_int_equal(lake_parquet_write_file(p, b, NULL, NULL), JC_EINVAL);
+        assert_non_null(strstr(jc_err_last(), "non-nullable nested"));
+        lake_field_release(&el);
+        lake_field_release(&arr);
+        lake_schema_release(&s);
+    }
     lake_batch_free(b);
     free(p);
 }
