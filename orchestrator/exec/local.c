@@ -1,7 +1,7 @@
 /*
  * local.c: the local subprocess executor. Each attempt is posix_spawn'ed
- * (glibc: clone(CLONE_VM|CLONE_VFORK), no shell) into a new session, so its
- * pid is its process group; stdout/stderr go through a pipe that the loop
+ * (glibc: clone(CLONE_VM|CLONE_VFORK), no shell) into a new process group
+ * (pgid = pid); stdout/stderr go through a pipe that the loop
  * relays into the attempt's log file, created on the first byte (so a task
  * that prints nothing costs no inode: cheap at 10,000 tasks).
  * The executor keeps one private epoll set (watched by a single uv_poll)
@@ -722,7 +722,14 @@ int jc_executor_local_new(struct jc_executor **out, uv_loop_t *loop)
     sigfillset(&all);
     posix_spawnattr_setsigmask(&ex->attr, &none);
     posix_spawnattr_setsigdefault(&ex->attr, &all);
-    posix_spawnattr_setflags(&ex->attr, POSIX_SPAWN_SETSID |
+    /*
+     * A new process group (pgid = pid), not a new session: setsid() would
+     * also create a scheduler autogroup per task, costly to set up and
+     * tear down at thousands of tasks. Tasks stay out of the terminal's
+     * foreground group either way (Ctrl-C reaches only jobctl).
+     */
+    posix_spawnattr_setpgroup(&ex->attr, 0);
+    posix_spawnattr_setflags(&ex->attr, POSIX_SPAWN_SETPGROUP |
                                             POSIX_SPAWN_SETSIGMASK |
                                             POSIX_SPAWN_SETSIGDEF);
     /* pidfd_open (Linux 5.3): exits arrive on the epoll set. */
