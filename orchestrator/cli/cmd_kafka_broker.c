@@ -1,7 +1,7 @@
 /*
- * cmd_kafka_broker.c: `jobctl kafka-broker`: execs jobctl-kafka-broker from the same directory as
- * the running jobctl (/proc/self/exe), with the same arguments and no
- * shell, so the orchestrator itself never links librdkafka.
+ * cmd_kafka_broker.c: `jobctl kafka-broker`: execs jobctl-kafka-broker from the
+ * same directory as the running jobctl (/proc/self/exe), with the same
+ * arguments and no shell, so the orchestrator itself never links librdkafka.
  */
 #include "cli/cmd.h"
 

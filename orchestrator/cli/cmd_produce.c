@@ -1,7 +1,7 @@
 /*
- * cmd_produce.c: `jobctl produce`: execs jobctl-producer from the same directory as
- * the running jobctl (/proc/self/exe), with the same arguments and no
- * shell, so the orchestrator itself never links librdkafka.
+ * cmd_produce.c: `jobctl produce`: execs jobctl-producer from the same
+ * directory as the running jobctl (/proc/self/exe), with the same arguments and
+ * no shell, so the orchestrator itself never links librdkafka.
  */
 #include "cli/cmd.h"
 

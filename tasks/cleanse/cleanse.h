@@ -51,12 +51,20 @@ int64_t cleanse_index_get(const struct cleanse_index *ix,
 size_t cleanse_index_find(struct cleanse_index *ix,
                           const struct lake_column *keys, const char *p,
                           size_t n, uint64_t *hash, int64_t *found);
+/* The hash cleanse_index_find uses (exposed for prefetching). */
+uint64_t cleanse_index_hash(const char *p, size_t n);
+/* Make room for k insertions, then prefetch the home slot of hash. */
+void cleanse_index_reserve(struct cleanse_index *ix, size_t k);
+void cleanse_index_prefetch(const struct cleanse_index *ix, uint64_t hash);
+/* cleanse_index_find with a precomputed hash; room must be reserved. */
+size_t cleanse_index_find_h(const struct cleanse_index *ix,
+                            const struct lake_column *keys, const char *p,
+                            size_t n, uint64_t hash, int64_t *found);
 /* Store row in the slot returned by the last cleanse_index_find. */
 void cleanse_index_set(struct cleanse_index *ix, size_t slot, uint64_t hash,
                        int64_t row);
 /* Insert or overwrite the row for key. */
-void cleanse_index_put(struct cleanse_index *ix,
-                       const struct lake_column *keys, const char *p,
-                       size_t n, int64_t row);
+void cleanse_index_put(struct cleanse_index *ix, const struct lake_column *keys,
+                       const char *p, size_t n, int64_t row);
 
 #endif

@@ -10,7 +10,7 @@
 
 #include "util/mem.h"
 
-static uint64_t hash_bytes(const char *p, size_t n)
+uint64_t cleanse_index_hash(const char *p, size_t n)
 {
     uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
     size_t i = 0;
@@ -67,8 +67,8 @@ static int key_eq(const struct lake_column *keys, int64_t row, const char *p,
 }
 
 static size_t probe(const struct cleanse_index *ix,
-                    const struct lake_column *keys, uint64_t h,
-                    const char *p, size_t n)
+                    const struct lake_column *keys, uint64_t h, const char *p,
+                    size_t n)
 {
     size_t mask = ix->cap - 1, i = (size_t)h & mask;
 
@@ -84,7 +84,7 @@ int64_t cleanse_index_get(const struct cleanse_index *ix,
                           const struct lake_column *keys, const char *p,
                           size_t n)
 {
-    return ix->slots[probe(ix, keys, hash_bytes(p, n), p, n)].row;
+    return ix->slots[probe(ix, keys, cleanse_index_hash(p, n), p, n)].row;
 }
 
 static void grow(struct cleanse_index *ix)
@@ -113,7 +113,7 @@ size_t cleanse_index_find(struct cleanse_index *ix,
 
     if ((ix->n + 1) * 2 > ix->cap)
         grow(ix);
-    *hash = hash_bytes(p, n);
+    *hash = cleanse_index_hash(p, n);
     slot = probe(ix, keys, *hash, p, n);
     *found = ix->slots[slot].row;
     return slot;
@@ -128,13 +128,33 @@ void cleanse_index_set(struct cleanse_index *ix, size_t slot, uint64_t hash,
     ix->slots[slot].row = row;
 }
 
-void cleanse_index_put(struct cleanse_index *ix,
-                       const struct lake_column *keys, const char *p,
-                       size_t n, int64_t row)
+void cleanse_index_put(struct cleanse_index *ix, const struct lake_column *keys,
+                       const char *p, size_t n, int64_t row)
 {
     uint64_t h;
     int64_t found;
     size_t slot = cleanse_index_find(ix, keys, p, n, &h, &found);
 
     cleanse_index_set(ix, slot, h, row);
+}
+
+void cleanse_index_reserve(struct cleanse_index *ix, size_t k)
+{
+    while ((ix->n + k) * 2 > ix->cap)
+        grow(ix);
+}
+
+void cleanse_index_prefetch(const struct cleanse_index *ix, uint64_t hash)
+{
+    __builtin_prefetch(&ix->slots[(size_t)hash & (ix->cap - 1)]);
+}
+
+size_t cleanse_index_find_h(const struct cleanse_index *ix,
+                            const struct lake_column *keys, const char *p,
+                            size_t n, uint64_t hash, int64_t *found)
+{
+    size_t slot = probe(ix, keys, hash, p, n);
+
+    *found = ix->slots[slot].row;
+    return slot;
 }

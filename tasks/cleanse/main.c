@@ -18,6 +18,7 @@
 #include "util/mem.h"
 
 #define APP_ID "silver_cleanse:bronze_events"
+#define PREFETCH_BLOCK 32
 
 enum { S_ID, S_TYPE, S_TS, S_VALUE, S_UNIX };
 
@@ -50,13 +51,14 @@ static size_t expected_rows(struct lake_table *bronze, int64_t last)
     return n;
 }
 
+/* Room for one more row must be reserved in the index (on_bronze does it
+ * per block of rows). */
 static void stage_row(struct cleanse *cx, const char *id, size_t idn, int type,
-                      int64_t ts, double v)
+                      int64_t ts, double v, uint64_t h)
 {
     struct lake_column *c = cx->stage->columns;
-    uint64_t h;
     int64_t j;
-    size_t slot = cleanse_index_find(&cx->ix, &c[S_ID], id, idn, &h, &j);
+    size_t slot = cleanse_index_find_h(&cx->ix, &c[S_ID], id, idn, h, &j);
     size_t row;
 
     if (j >= 0) {
@@ -80,8 +82,7 @@ static void stage_row(struct cleanse *cx, const char *id, size_t idn, int type,
     cleanse_index_set(&cx->ix, slot, h, (int64_t)row);
 }
 
-static int on_bronze(void *ud, const struct lake_file *f,
-                     struct lake_batch *b)
+static int on_bronze(void *ud, const struct lake_file *f, struct lake_batch *b)
 {
     struct cleanse *cx = ud;
     struct lake_column *id = lake_batch_column(b, "event_id");
@@ -90,30 +91,49 @@ static int on_bronze(void *ud, const struct lake_file *f,
     struct lake_column *va = lake_batch_column(b, "value");
     size_t r;
 
+    uint64_t hashes[PREFETCH_BLOCK];
+    size_t r0;
+
     (void)f;
     if (!id || !ty || !ts || !va)
         return jc_err_set(JC_EINVAL, "bronze file lacks event columns");
-    for (r = 0; r < b->num_rows; r++) {
-        const char *idp, *typ, *vap;
-        size_t idn, tyn, van;
-        int type;
-        double v;
+    /* Blocks of rows: hash and prefetch every key's slot first, so the
+     * cache misses of the probes overlap. */
+    for (r0 = 0; r0 < b->num_rows; r0 += PREFETCH_BLOCK) {
+        size_t r1 = r0 + PREFETCH_BLOCK < b->num_rows ? r0 + PREFETCH_BLOCK
+                                                      : b->num_rows;
+        cleanse_index_reserve(&cx->ix, r1 - r0);
+        for (r = r0; r < r1; r++) {
+            size_t n = 0;
+            const char *p = "";
+            if (!lake_column_is_null(id, r))
+                p = lake_column_get_str(id, r, &n);
+            hashes[r - r0] = cleanse_index_hash(p, n);
+            cleanse_index_prefetch(&cx->ix, hashes[r - r0]);
+        }
+        for (r = r0; r < r1; r++) {
+            const char *idp, *typ, *vap;
+            size_t idn, tyn, van;
+            int type;
+            double v;
 
-        cx->read++;
-        if (lake_column_is_null(id, r) || lake_column_is_null(ty, r) ||
-            lake_column_is_null(ts, r) || lake_column_is_null(va, r)) {
-            cx->filtered++;
-            continue;
+            cx->read++;
+            if (lake_column_is_null(id, r) || lake_column_is_null(ty, r) ||
+                lake_column_is_null(ts, r) || lake_column_is_null(va, r)) {
+                cx->filtered++;
+                continue;
+            }
+            idp = lake_column_get_str(id, r, &idn);
+            typ = lake_column_get_str(ty, r, &tyn);
+            vap = lake_column_get_str(va, r, &van);
+            type = cleanse_event_type(typ, tyn);
+            if (!idn || type < 0 || cleanse_parse_value(vap, van, &v)) {
+                cx->filtered++;
+                continue;
+            }
+            stage_row(cx, idp, idn, type, ((int64_t *)ts->values)[r], v,
+                      hashes[r - r0]);
         }
-        idp = lake_column_get_str(id, r, &idn);
-        typ = lake_column_get_str(ty, r, &tyn);
-        vap = lake_column_get_str(va, r, &van);
-        type = cleanse_event_type(typ, tyn);
-        if (!idn || type < 0 || cleanse_parse_value(vap, van, &v)) {
-            cx->filtered++;
-            continue;
-        }
-        stage_row(cx, idp, idn, type, ((int64_t *)ts->values)[r], v);
     }
     return 0;
 }
@@ -187,9 +207,8 @@ static int keep_rows(struct cleanse *cx, struct lake_batch *b)
 {
     struct lake_column *sid = &cx->stage->columns[S_ID];
     struct lake_column *src[5];
-    static const char *const names[5] = {"event_id", "event_type",
-                                         "timestamp", "value",
-                                         "timestamp_unix"};
+    static const char *const names[5] = {"event_id", "event_type", "timestamp",
+                                         "value", "timestamp_unix"};
     size_t r, k;
 
     for (k = 0; k < 5; k++) {
@@ -228,8 +247,7 @@ static int rewrite_affected(struct cleanse *cx, struct lake_table *silver,
         const struct lake_file *f = &snap->files[i];
         const char *p = f->path;
         struct lake_batch *b = NULL;
-        if (!bsearch(&p, cx->affected, cx->naffected, sizeof(char *),
-                     path_cmp))
+        if (!bsearch(&p, cx->affected, cx->naffected, sizeof(char *), path_cmp))
             continue;
         rc = lake_table_read_file(silver, f, NULL, &b);
         if (!rc)
@@ -423,16 +441,14 @@ done:
                  tok = strtok_r(NULL, ",", &save))
                 cols[nz++] = tok;
         }
-        rc = lake_table_optimize(silver, cols, nz, 0,
-                                 &res);
+        rc = lake_table_optimize(silver, cols, nz, 0, &res);
         free(copy);
         if (rc) {
             jc_err_wrap(rc, "cannot optimize '%s'", spath);
             goto out;
         }
         printf("optimized silver_events: %zu files -> %zu files%s\n",
-               res.files_removed, res.files_added,
-               nz ? " (z-ordered)" : "");
+               res.files_removed, res.files_added, nz ? " (z-ordered)" : "");
         if (res.version >= 0)
             silver_v = res.version;
     }
@@ -443,8 +459,7 @@ done:
            (long long)(last + 1), (long long)bronze_v, (long long)cx.read,
            (long long)cx.filtered, (long long)cx.dups, (long long)cx.stale,
            (long long)cx.replaced, cx.naffected, (long long)written,
-           (long long)bytes,
-           elapsed, (long long)silver_v);
+           (long long)bytes, elapsed, (long long)silver_v);
     snprintf(buf, sizeof(buf), "%lld", (long long)written);
     task_value_set("silver_rows_written", buf);
     snprintf(buf, sizeof(buf), "%lld", (long long)silver_v);

@@ -9,8 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const cleanse_types[CLEANSE_NTYPES] = {"click", "purchase",
-                                                   "view"};
+const char *const cleanse_types[CLEANSE_NTYPES] = {"click", "purchase", "view"};
 
 int cleanse_event_type(const char *p, size_t n)
 {
@@ -27,9 +26,9 @@ int cleanse_event_type(const char *p, size_t n)
  * division is correctly rounded, the same value strtod gives. */
 static int fast_decimal(const char *p, size_t n, double *out)
 {
-    static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
-                                   1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14,
-                                   1e15};
+    static const double pow10[] = {1e0,  1e1,  1e2,  1e3, 1e4,  1e5,
+                                   1e6,  1e7,  1e8,  1e9, 1e10, 1e11,
+                                   1e12, 1e13, 1e14, 1e15};
     size_t i = 0;
     int neg = 0, digits = 0, frac = -1;
     int64_t m = 0;

@@ -64,9 +64,8 @@ const char *task_param(int argc, char **argv, const char *name)
         if (a[2 + n] == '=')
             found = a + 3 + n;
         else if (a[2 + n] == '\0')
-            found = i + 1 < argc && strncmp(argv[i + 1], "--", 2)
-                        ? argv[i + 1]
-                        : "";
+            found = i + 1 < argc && strncmp(argv[i + 1], "--", 2) ? argv[i + 1]
+                                                                  : "";
     }
     if (found)
         return found;
@@ -83,8 +82,8 @@ int task_flag(int argc, char **argv, const char *name)
            !strcasecmp(v, "yes");
 }
 
-int task_param_long(int argc, char **argv, const char *name, long def,
-                    long min, long max, long *out)
+int task_param_long(int argc, char **argv, const char *name, long def, long min,
+                    long max, long *out)
 {
     const char *v = task_param(argc, argv, name);
     char *end;
@@ -118,8 +117,8 @@ int task_param_double(int argc, char **argv, const char *name, double def,
     errno = 0;
     x = strtod(v, &end);
     if (errno || *end || !isfinite(x) || x < min || x > max)
-        return jc_err_set(JC_EINVAL, "invalid --%s '%s' (want %g..%g)", name,
-                          v, min, max);
+        return jc_err_set(JC_EINVAL, "invalid --%s '%s' (want %g..%g)", name, v,
+                          min, max);
     *out = x;
     return 0;
 }

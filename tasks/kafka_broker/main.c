@@ -138,8 +138,10 @@ int main(int argc, char **argv)
         rd_kafka_resp_err_t err =
             rd_kafka_mock_topic_create(mc, topics[i], (int)partitions, 1);
         if (err) {
-            fprintf(stderr, "jobctl-kafka-broker: cannot create topic '%s': "
-                            "%s\n", topics[i], rd_kafka_err2str(err));
+            fprintf(stderr,
+                    "jobctl-kafka-broker: cannot create topic '%s': "
+                    "%s\n",
+                    topics[i], rd_kafka_err2str(err));
             rc = 1;
             goto out;
         }
@@ -167,8 +169,7 @@ int main(int argc, char **argv)
     for (i = 0; i < ntopics; i++)
         printf("topic %s partitions %ld\n", topics[i], partitions);
     fflush(stdout);
-    log_info("embedded broker ready bootstrap=%s file=%s", bootstraps,
-             path);
+    log_info("embedded broker ready bootstrap=%s file=%s", bootstraps, path);
 
     for (;;) {
         if (sigwait(&set, &sig))

@@ -23,8 +23,7 @@ void ingest_schemas(struct lake_schema *bronze, struct lake_schema *quar)
     lake_schema_add_simple(bronze, "timestamp", LAKE_TYPE_TIMESTAMP, true);
     lake_schema_add_simple(bronze, "value", LAKE_TYPE_STRING, true);
     lake_schema_add_simple(bronze, "kafka_topic", LAKE_TYPE_STRING, true);
-    lake_schema_add_simple(bronze, "kafka_partition", LAKE_TYPE_INTEGER,
-                           true);
+    lake_schema_add_simple(bronze, "kafka_partition", LAKE_TYPE_INTEGER, true);
     lake_schema_add_simple(bronze, "kafka_offset", LAKE_TYPE_LONG, true);
     lake_schema_add_simple(bronze, "kafka_timestamp", LAKE_TYPE_TIMESTAMP,
                            true);
@@ -36,8 +35,7 @@ void ingest_schemas(struct lake_schema *bronze, struct lake_schema *quar)
     lake_schema_add_simple(quar, "kafka_topic", LAKE_TYPE_STRING, true);
     lake_schema_add_simple(quar, "kafka_partition", LAKE_TYPE_INTEGER, true);
     lake_schema_add_simple(quar, "kafka_offset", LAKE_TYPE_LONG, true);
-    lake_schema_add_simple(quar, "kafka_timestamp", LAKE_TYPE_TIMESTAMP,
-                           true);
+    lake_schema_add_simple(quar, "kafka_timestamp", LAKE_TYPE_TIMESTAMP, true);
     lake_schema_add_simple(quar, "ingest_time", LAKE_TYPE_TIMESTAMP, true);
 }
 
@@ -102,8 +100,8 @@ void ingest_set_init(struct ingest_set *set, size_t nparts)
 {
     memset(set, 0, sizeof(*set));
     set->bronze = ju_xcalloc(nparts ? nparts : 1, sizeof(*set->bronze));
-    set->bronze_rows = ju_xcalloc(nparts ? nparts : 1,
-                                  sizeof(*set->bronze_rows));
+    set->bronze_rows =
+        ju_xcalloc(nparts ? nparts : 1, sizeof(*set->bronze_rows));
     set->consumed = ju_xcalloc(nparts ? nparts : 1, sizeof(*set->consumed));
 }
 

@@ -77,16 +77,15 @@ int ingest_run(struct ingest_state *st, rd_kafka_t *rk)
     for (i = 0; i < st->nparts; i++) {
         struct ingest_part *pt = &st->parts[i];
         int64_t lo = 0, hi = 0;
-        pt->start = pt->bronze_next < pt->quar_next ? pt->bronze_next
-                                                    : pt->quar_next;
+        pt->start =
+            pt->bronze_next < pt->quar_next ? pt->bronze_next : pt->quar_next;
         pt->consumed = pt->flushed = pt->start;
-        err = rd_kafka_query_watermark_offsets(rk, st->opts.topic, pt->id,
-                                               &lo, &hi, 10000);
+        err = rd_kafka_query_watermark_offsets(rk, st->opts.topic, pt->id, &lo,
+                                               &hi, 10000);
         if (err)
-            return jc_err_set(JC_EBUSY,
-                              "cannot read watermarks of '%s' [%d]: %s",
-                              st->opts.topic, (int)pt->id,
-                              rd_kafka_err2str(err));
+            return jc_err_set(
+                JC_EBUSY, "cannot read watermarks of '%s' [%d]: %s",
+                st->opts.topic, (int)pt->id, rd_kafka_err2str(err));
         if (pt->start > hi) {
             /* The topic is younger than our offsets (an embedded broker
              * restarted, or the topic was recreated): start over. */
@@ -100,16 +99,16 @@ int ingest_run(struct ingest_state *st, rd_kafka_t *rk)
             pt->reset = 1;
         }
         log_debug("partition %d: bronze_next=%lld quarantine_next=%lld "
-                  "low=%lld high=%lld", (int)pt->id,
-                  (long long)pt->bronze_next, (long long)pt->quar_next,
-                  (long long)lo, (long long)hi);
+                  "low=%lld high=%lld",
+                  (int)pt->id, (long long)pt->bronze_next,
+                  (long long)pt->quar_next, (long long)lo, (long long)hi);
         if (!st->opts.continuous) {
             pt->high = hi;
             if (pt->start < lo) {
                 log_warn("partition %d: offsets %lld..%lld are no longer in "
                          "the topic (retention); resuming at %lld",
-                         (int)pt->id, (long long)pt->start,
-                         (long long)lo - 1, (long long)lo);
+                         (int)pt->id, (long long)pt->start, (long long)lo - 1,
+                         (long long)lo);
             }
             if (pt->start >= hi && !pt->reset) {
                 pt->done = 1;
@@ -161,9 +160,10 @@ int ingest_run(struct ingest_state *st, rd_kafka_t *rk)
                     if (pt && !st->opts.continuous && m->offset >= pt->high)
                         mark_done(st, rk, pt);
                 } else if (m->err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
-                           m->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED) {
-                    rc = jc_err_set(JC_EINVAL, "topic '%s': %s",
-                                    st->opts.topic, rd_kafka_err2str(m->err));
+                           m->err ==
+                               RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED) {
+                    rc = jc_err_set(JC_EINVAL, "topic '%s': %s", st->opts.topic,
+                                    rd_kafka_err2str(m->err));
                 } else {
                     log_warn("kafka: %s", rd_kafka_err2str(m->err));
                 }

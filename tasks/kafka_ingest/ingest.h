@@ -22,9 +22,9 @@
 
 struct ingest_opts {
     int continuous;
-    long batch_size;  /* rows per micro-batch */
-    long linger_ms;   /* max wait before a partial micro-batch commits */
-    long max_batches; /* continuous: stop after this many (0 = never) */
+    long batch_size;    /* rows per micro-batch */
+    long linger_ms;     /* max wait before a partial micro-batch commits */
+    long max_batches;   /* continuous: stop after this many (0 = never) */
     double max_seconds; /* continuous: stop after this long (0 = never) */
     const char *topic;
     const char *group; /* appId prefix */
@@ -53,7 +53,7 @@ struct ingest_set {
     struct lake_batch **bronze; /* [nparts], NULL until a row arrives */
     size_t *bronze_rows;        /* [nparts] */
     struct lake_batch *quarantine;
-    int64_t *consumed;          /* [nparts] next offset after this set */
+    int64_t *consumed; /* [nparts] next offset after this set */
     int64_t rows;
     int64_t ingest_time;
     int final;

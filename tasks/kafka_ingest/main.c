@@ -18,8 +18,9 @@
 #include "util/mem.h"
 
 static const char *const known_opts[] = {
-    "available-now", "continuous", "batch-size", "linger-ms", "max-batches",
-    "max-seconds", "topic", "group", "print-config", "codec", NULL};
+    "available-now", "continuous",  "batch-size", "linger-ms",
+    "max-batches",   "max-seconds", "topic",      "group",
+    "print-config",  "codec",       NULL};
 
 static void usage(void)
 {

@@ -256,8 +256,7 @@ static int commit_set(struct ingest_state *st, struct ingest_set *set)
         st->parts[i].reset = 0;
     st->n_batches++;
     log_debug("micro-batch %lld committed rows=%lld seconds=%.3f",
-              (long long)st->n_batches, (long long)set->rows,
-              task_mono() - t0);
+              (long long)st->n_batches, (long long)set->rows, task_mono() - t0);
     return 0;
 }
 

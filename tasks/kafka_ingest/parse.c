@@ -26,9 +26,8 @@ static int fail(struct scan *sc, const char *msg)
 
 static inline void skip_ws(struct scan *sc)
 {
-    while (sc->p < sc->e &&
-           (*sc->p == ' ' || *sc->p == '\n' || *sc->p == '\r' ||
-            *sc->p == '\t'))
+    while (sc->p < sc->e && (*sc->p == ' ' || *sc->p == '\n' ||
+                             *sc->p == '\r' || *sc->p == '\t'))
         sc->p++;
 }
 
@@ -155,8 +154,7 @@ static int scan_string(struct scan *sc, struct ingest_str *out)
     if (out) {
         size_t have = (size_t)(sc->p - start);
         cap = INGEST_MAX_FIELD;
-        if (have > cap ||
-            sc->scratch->used + cap > sizeof(sc->scratch->buf))
+        if (have > cap || sc->scratch->used + cap > sizeof(sc->scratch->buf))
             return fail(sc, "string too long");
         ostart = o = sc->scratch->buf + sc->scratch->used;
         memcpy(o, start, have);
@@ -183,14 +181,38 @@ static int scan_string(struct scan *sc, struct ingest_str *out)
             if (sc->p >= sc->e)
                 return fail(sc, "unterminated string");
             switch (*sc->p++) {
-            case '"': tmp[0] = '"'; tn = 1; break;
-            case '\\': tmp[0] = '\\'; tn = 1; break;
-            case '/': tmp[0] = '/'; tn = 1; break;
-            case 'b': tmp[0] = '\b'; tn = 1; break;
-            case 'f': tmp[0] = '\f'; tn = 1; break;
-            case 'n': tmp[0] = '\n'; tn = 1; break;
-            case 'r': tmp[0] = '\r'; tn = 1; break;
-            case 't': tmp[0] = '\t'; tn = 1; break;
+            case '"':
+                tmp[0] = '"';
+                tn = 1;
+                break;
+            case '\\':
+                tmp[0] = '\\';
+                tn = 1;
+                break;
+            case '/':
+                tmp[0] = '/';
+                tn = 1;
+                break;
+            case 'b':
+                tmp[0] = '\b';
+                tn = 1;
+                break;
+            case 'f':
+                tmp[0] = '\f';
+                tn = 1;
+                break;
+            case 'n':
+                tmp[0] = '\n';
+                tn = 1;
+                break;
+            case 'r':
+                tmp[0] = '\r';
+                tn = 1;
+                break;
+            case 't':
+                tmp[0] = '\t';
+                tn = 1;
+                break;
             case 'u': {
                 unsigned cp, lo;
                 if (read_hex4(sc, &cp))
@@ -386,8 +408,8 @@ int ingest_parse_timestamp(const char *s, size_t n, int64_t *us)
     size_t k;
     int leap;
 
-    if (n < 19 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != ' ')
-        || s[13] != ':' || s[16] != ':')
+    if (n < 19 || s[4] != '-' || s[7] != '-' ||
+        (s[10] != 'T' && s[10] != ' ') || s[13] != ':' || s[16] != ':')
         return -1;
     y1 = two(s);
     y2 = two(s + 2);
@@ -469,16 +491,19 @@ static int field_of(const struct ingest_str *k)
 static const char *field_name(int f)
 {
     switch (f) {
-    case F_ID: return "event_id";
-    case F_TYPE: return "event_type";
-    case F_TS: return "timestamp";
-    default: return "value";
+    case F_ID:
+        return "event_id";
+    case F_TYPE:
+        return "event_type";
+    case F_TS:
+        return "timestamp";
+    default:
+        return "value";
     }
 }
 
 int ingest_parse_event(const char *p, size_t n, struct ingest_event *ev,
-                       struct ingest_scratch *scratch, char *err,
-                       size_t errn)
+                       struct ingest_scratch *scratch, char *err, size_t errn)
 {
     struct scan sc;
     int seen = 0;
@@ -524,14 +549,21 @@ int ingest_parse_event(const char *p, size_t n, struct ingest_event *ev,
                 }
                 seen |= f;
                 switch (f) {
-                case F_ID: dst = &ev->event_id; break;
-                case F_TYPE: dst = &ev->event_type; break;
-                case F_TS: dst = &ev->timestamp; break;
-                default: dst = &ev->value; break;
+                case F_ID:
+                    dst = &ev->event_id;
+                    break;
+                case F_TYPE:
+                    dst = &ev->event_type;
+                    break;
+                case F_TS:
+                    dst = &ev->timestamp;
+                    break;
+                default:
+                    dst = &ev->value;
+                    break;
                 }
                 if (sc.p >= sc.e || *sc.p != '"') {
-                    snprintf(err, errn,
-                             "byte %zu: field '%s' must be a string",
+                    snprintf(err, errn, "byte %zu: field '%s' must be a string",
                              (size_t)(sc.p - sc.s), field_name(f));
                     return -1;
                 }
@@ -564,8 +596,7 @@ int ingest_parse_event(const char *p, size_t n, struct ingest_event *ev,
             }
         }
     }
-    if (ingest_parse_timestamp(ev->timestamp.p, ev->timestamp.n,
-                               &ev->ts_us)) {
+    if (ingest_parse_timestamp(ev->timestamp.p, ev->timestamp.n, &ev->ts_us)) {
         snprintf(err, errn, "field 'timestamp' is not an ISO-8601 time");
         return -1;
     }

@@ -39,8 +39,7 @@ struct ingest_scratch {
  * "missing field 'value'" into err (errn bytes, NUL-terminated).
  */
 int ingest_parse_event(const char *p, size_t n, struct ingest_event *ev,
-                       struct ingest_scratch *scratch, char *err,
-                       size_t errn);
+                       struct ingest_scratch *scratch, char *err, size_t errn);
 
 /*
  * ISO-8601 "YYYY-MM-DD[T ]HH:MM:SS[.fraction][Z|+HH:MM|-HH:MM|+HHMM]" to

@@ -150,8 +150,10 @@ int main(int argc, char **argv)
     healthy = m.late == 0;
     rc = write_log(&m, now, threshold, freshness, healthy);
     if (rc) {
-        fprintf(stderr, "jobctl-silver-monitor: cannot append to "
-                        "'monitor_logs': %s\n", jc_err_last());
+        fprintf(stderr,
+                "jobctl-silver-monitor: cannot append to "
+                "'monitor_logs': %s\n",
+                jc_err_last());
         return TASK_EXIT_FAIL;
     }
     if (m.total)

@@ -97,23 +97,31 @@ static void malformed_json(struct ju_buf *b, long id, int64_t now_ms,
     switch (variant) {
     case 0:
         *kind = "bad_json";
-        ju_buf_addf(b, "{\"event_id\":\"%ld\",\"event_type\":\"click\","
-                       "\"timestamp\":\"%s\",\"val", id, ts);
+        ju_buf_addf(b,
+                    "{\"event_id\":\"%ld\",\"event_type\":\"click\","
+                    "\"timestamp\":\"%s\",\"val",
+                    id, ts);
         break;
     case 1:
         *kind = "missing_field";
-        ju_buf_addf(b, "{\"event_id\":\"%ld\",\"event_type\":\"view\","
-                       "\"timestamp\":\"%s\"}", id, ts);
+        ju_buf_addf(b,
+                    "{\"event_id\":\"%ld\",\"event_type\":\"view\","
+                    "\"timestamp\":\"%s\"}",
+                    id, ts);
         break;
     case 2:
         *kind = "wrong_type";
-        ju_buf_addf(b, "{\"event_id\":%ld,\"event_type\":\"click\","
-                       "\"timestamp\":\"%s\",\"value\":\"12\"}", id, ts);
+        ju_buf_addf(b,
+                    "{\"event_id\":%ld,\"event_type\":\"click\","
+                    "\"timestamp\":\"%s\",\"value\":\"12\"}",
+                    id, ts);
         break;
     case 3:
         *kind = "oversize";
-        ju_buf_addf(b, "{\"event_id\":\"%ld\",\"event_type\":\"click\","
-                       "\"timestamp\":\"%s\",\"value\":\"", id, ts);
+        ju_buf_addf(b,
+                    "{\"event_id\":\"%ld\",\"event_type\":\"click\","
+                    "\"timestamp\":\"%s\",\"value\":\"",
+                    id, ts);
         while (b->len < 70000)
             ju_buf_adds(b, "9999999999999999999999999999999999999999");
         ju_buf_adds(b, "\"}");
@@ -124,8 +132,10 @@ static void malformed_json(struct ju_buf *b, long id, int64_t now_ms,
         break;
     case 5:
         *kind = "bad_timestamp";
-        ju_buf_addf(b, "{\"event_id\":\"%ld\",\"event_type\":\"click\","
-                       "\"timestamp\":\"yesterday\",\"value\":\"5\"}", id);
+        ju_buf_addf(b,
+                    "{\"event_id\":\"%ld\",\"event_type\":\"click\","
+                    "\"timestamp\":\"yesterday\",\"value\":\"5\"}",
+                    id);
         break;
     default:
         *kind = "not_json";
@@ -152,8 +162,9 @@ static void json_escape(FILE *f, const char *s, size_t n)
 }
 
 static const char *const known_opts[] = {
-    "count", "rate", "duplicates", "late", "anomalies", "malformed", "seed",
-    "partitions", "topic", "manifest", "first-id", "quiet", NULL};
+    "count",     "rate",  "duplicates", "late",  "anomalies",
+    "malformed", "seed",  "partitions", "topic", "manifest",
+    "first-id",  "quiet", NULL};
 
 static int produce_one(rd_kafka_t *rk, rd_kafka_topic_t *rkt, int32_t part,
                        const char *key, size_t keylen, struct ju_buf *b)
@@ -207,8 +218,7 @@ int main(int argc, char **argv)
         task_param_double(argc, argv, "malformed", 0, 0, 1, &p_bad) ||
         task_param_long(argc, argv, "seed", 42, 0, 0x7fffffffffffffffL,
                         &seed) ||
-        task_param_long(argc, argv, "partitions", 0, 0, 100000,
-                        &partitions) ||
+        task_param_long(argc, argv, "partitions", 0, 0, 100000, &partitions) ||
         task_param_long(argc, argv, "first-id", 1, 0, 1000000000000L,
                         &first_id)) {
         fprintf(stderr, "jobctl-producer: %s\n", jc_err_last());
@@ -314,8 +324,7 @@ int main(int argc, char **argv)
                 kind = !strcmp(kind, "late") ? "late_anomaly" : "anomaly";
                 c.anomalies++;
             } else {
-                snprintf(e->value, sizeof(e->value), "%ld",
-                         rng_range(1, 2000));
+                snprintf(e->value, sizeof(e->value), "%ld", rng_range(1, 2000));
             }
             nrecent++;
             event_json(&b, e);
@@ -330,8 +339,8 @@ int main(int argc, char **argv)
         }
         c.sent++;
         if (manifest) {
-            fprintf(manifest, "{\"key\":\"%s\",\"kind\":\"%s\",\"payload\":",
-                    key, kind);
+            fprintf(manifest,
+                    "{\"key\":\"%s\",\"kind\":\"%s\",\"payload\":", key, kind);
             json_escape(manifest, b.data, b.len);
             fputs("}\n", manifest);
         }
@@ -353,8 +362,8 @@ int main(int argc, char **argv)
             double now = task_mono();
             if (now - last_progress > 0.5) {
                 last_progress = now;
-                fprintf(stderr, "\rproduced %ld/%ld (%.0f msg/s)", i + 1,
-                        count, (double)(i + 1) / (now - t0 + 1e-9));
+                fprintf(stderr, "\rproduced %ld/%ld (%.0f msg/s)", i + 1, count,
+                        (double)(i + 1) / (now - t0 + 1e-9));
             }
         }
     }

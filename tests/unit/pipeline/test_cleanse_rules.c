@@ -23,9 +23,9 @@ static void test_cleanse_rules_event_type(void **state)
 
 static void test_cleanse_rules_value(void **state)
 {
-    static const char *const bad[] = {"", "abc", "1,5", "nan", "inf",
-                                      "0x10", " 1", "1 ", "1e999", "--1",
-                                      "1.2.3"};
+    static const char *const bad[] = {"",      "abc",  "1,5",  "nan",
+                                      "inf",   "0x10", " 1",   "1 ",
+                                      "1e999", "--1",  "1.2.3"};
     double v;
     size_t i;
 
@@ -47,10 +47,23 @@ static void test_cleanse_rules_value(void **state)
 /* The fast decimal path must give exactly what strtod gives. */
 static void test_cleanse_rules_value_matches_strtod(void **state)
 {
-    static const char *const cases[] = {
-        "0", "-0", "7", "1984", "-80462.9", "85793.1", "0.1", "0.3",
-        "123456789012345", "1234567890123456", "99999.99999", "-0.000001",
-        "1.", ".5", "00012.50", "9007199254740993", "3.141592653589793"};
+    static const char *const cases[] = {"0",
+                                        "-0",
+                                        "7",
+                                        "1984",
+                                        "-80462.9",
+                                        "85793.1",
+                                        "0.1",
+                                        "0.3",
+                                        "123456789012345",
+                                        "1234567890123456",
+                                        "99999.99999",
+                                        "-0.000001",
+                                        "1.",
+                                        ".5",
+                                        "00012.50",
+                                        "9007199254740993",
+                                        "3.141592653589793"};
     unsigned seed = 12345;
     char buf[40];
     double a, b;

@@ -23,8 +23,8 @@ const char *task_param(int argc, char **argv, const char *name);
 /* Flag set: "--name", "--name=1|true|yes", or env param true. */
 int task_flag(int argc, char **argv, const char *name);
 /* Parse an integer parameter with bounds; 0 or JC_EINVAL (message set). */
-int task_param_long(int argc, char **argv, const char *name, long def,
-                    long min, long max, long *out);
+int task_param_long(int argc, char **argv, const char *name, long def, long min,
+                    long max, long *out);
 int task_param_double(int argc, char **argv, const char *name, double def,
                       double min, double max, double *out);
 /*
