@@ -330,6 +330,11 @@ uv_loop_t *jc_dbx_loop(const struct jc_dbx *c)
     return c->loop;
 }
 
+const char *jc_dbx_host(const struct jc_dbx *c)
+{
+    return c->host;
+}
+
 uint64_t jc_dbx_stat_attempts(const struct jc_dbx *c)
 {
     return c->attempts;

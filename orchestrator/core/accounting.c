@@ -177,6 +177,82 @@ static void chain_on_account(void *arg, const struct jc_attempt_req *req,
     jc_accounting_cost_cb(&a->pricing, req, res);
 }
 
+/* ---- remote runs left behind by a dead jobctl ------------------------ */
+
+struct orphan {
+    char *sidecar;
+    int64_t run_id;
+};
+
+static void on_orphan_cancel(void *ud, const struct jc_dbx_result *res)
+{
+    struct orphan *o = ud;
+    json_t *j;
+
+    if (res->status == 0) {
+        log_info("cancelled Databricks run %lld left running by a jobctl "
+                 "that died",
+                 (long long)o->run_id);
+        j = json_load_file(o->sidecar, 0, NULL);
+        if (json_is_object(j)) {
+            json_object_set_new(j, "active", json_false());
+            json_object_set_new(j, "orphan_cancelled", json_true());
+            if (json_dump_file(j, o->sidecar, JSON_COMPACT) < 0)
+                log_warn("cannot write '%s'", o->sidecar);
+        }
+        json_decref(j);
+    } else {
+        log_warn("cannot cancel orphaned Databricks run %lld: %s%s%s",
+                 (long long)o->run_id, res->error_code ? res->error_code : "",
+                 res->error_code ? ": " : "", res->message);
+    }
+    free(o->sidecar);
+    free(o);
+}
+
+/*
+ * Attempts settled as orphaned (their jobctl died) whose Databricks run was
+ * still live then: ask Databricks to cancel those runs. Fire and forget on
+ * the loop; a cancel still in flight when the run ends is dropped and
+ * retried next time (the record stays "active").
+ */
+static void cancel_orphans(struct jc_store *store, struct jc_executor *ex)
+{
+    static const char sql[] =
+        "SELECT log_path FROM task_runs WHERE executor = 'databricks' "
+        "AND state_message LIKE 'orphaned:%' AND log_path IS NOT NULL "
+        "ORDER BY task_run_id DESC LIMIT 200";
+    struct jc_dbx *c = jc_executor_databricks_client(ex);
+    sqlite3 *db = jc_store_db(store);
+    sqlite3_stmt *st = NULL;
+
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *lp = (const char *)sqlite3_column_text(st, 0);
+        json_t *side = load_sidecar(lp);
+        const char *host = json_string_value(json_object_get(side, "host"));
+        int64_t rid = jint(side, "run_id");
+
+        if (json_is_true(json_object_get(side, "active")) && rid > 0 &&
+            host && !strcmp(host, jc_dbx_host(c))) {
+            struct orphan *o = ju_xcalloc(1, sizeof(*o));
+            json_t *args = json_pack("{sI}", "run_id", (json_int_t)rid);
+
+            o->sidecar = jc_dbx_sidecar_path(lp);
+            o->run_id = rid;
+            if (jc_dbx_call(c, NULL, "POST", "jobs/runs/cancel", args,
+                            on_orphan_cancel, o) < 0) {
+                free(o->sidecar);
+                free(o);
+            }
+            json_decref(args);
+        }
+        json_decref(side);
+    }
+    sqlite3_finalize(st);
+}
+
 static bool job_wants_remote(const struct jc_job *job, bool force)
 {
     size_t i;
@@ -248,6 +324,8 @@ int jc_accounting_attach(struct jc_accounting **out, struct jc_run_opts *ro,
             }
             if (!ro->remote)
                 ro->remote = a->remote;
+            if (store)
+                cancel_orphans(store, a->remote);
             /* jc_run_task_is_remote() consults DATABRICKS_HOST */
             if (!getenv("DATABRICKS_HOST"))
                 setenv("DATABRICKS_HOST", o.host, 1);

@@ -85,11 +85,31 @@ static void log_append(struct jc_attempt *a, const char *text)
     fclose(f);
 }
 
+/* As soon as the run exists there: a record that outlives a crash. */
+static void write_active_sidecar(struct jc_attempt *a, int64_t run_id)
+{
+    char *path;
+    json_t *j;
+
+    if (!a->log_path)
+        return;
+    path = jc_dbx_sidecar_path(a->log_path);
+    j = json_pack("{sI ss sb}", "run_id", (json_int_t)run_id, "host",
+                  jc_dbx_host(a->ex->client), "active", 1);
+    mkdirs_for(path);
+    if (!j || json_dump_file(j, path, JSON_COMPACT) < 0)
+        log_warn("cannot write '%s'", path);
+    json_decref(j);
+    free(path);
+}
+
 static void on_state(void *ud, int64_t run_id, const char *lc)
 {
     struct jc_attempt *a = ud;
     char line[160];
 
+    if (!a->remote_run_id && run_id)
+        write_active_sidecar(a, run_id);
     a->remote_run_id = run_id;
     snprintf(line, sizeof(line), "databricks run %lld: %s\n",
              (long long)run_id, lc);
@@ -141,7 +161,8 @@ static void write_sidecar(struct jc_attempt *a,
     if (!a->log_path)
         return;
     path = jc_dbx_sidecar_path(a->log_path);
-    j = json_pack("{sI sI ss ss ss sI sI sI sI sI sI ss sO*}", "run_id",
+    j = json_pack("{sI sI ss ss ss sI sI sI sI sI sI ss sO* ss sb}",
+                  "run_id",
                   (json_int_t)r->run_id, "task_run_id",
                   (json_int_t)r->task_run_id, "outcome",
                   jc_dbx_outcome_name(r->outcome), "life_cycle_state",
@@ -152,7 +173,8 @@ static void write_sidecar(struct jc_attempt *a,
                   (json_int_t)r->execution_ms, "cleanup_duration",
                   (json_int_t)r->cleanup_ms, "queue_duration",
                   (json_int_t)r->queue_ms, "run_page_url", r->run_page_url,
-                  "cluster", a->cluster);
+                  "cluster", a->cluster, "host", jc_dbx_host(a->ex->client),
+                  "active", 0);
     mkdirs_for(path);
     if (!j || json_dump_file(j, path, JSON_COMPACT) < 0)
         log_warn("cannot write '%s'", path);
@@ -402,6 +424,11 @@ static void dbx_destroy(struct jc_executor *base)
     ex = base->impl;
     jc_dbx_free(ex->client);
     free(ex);
+}
+
+struct jc_dbx *jc_executor_databricks_client(struct jc_executor *base)
+{
+    return ((struct dbx_exec *)base->impl)->client;
 }
 
 static const struct jc_executor_ops dbx_ops = {

@@ -77,6 +77,8 @@ void jc_dbx_req_abandon(struct jc_dbx_req *r);
 
 /* The loop the client runs on. */
 uv_loop_t *jc_dbx_loop(const struct jc_dbx *c);
+/* The workspace URL, without a trailing slash. Borrowed. */
+const char *jc_dbx_host(const struct jc_dbx *c);
 
 /* Total HTTP attempts / retries made by the client (for tests and stats). */
 uint64_t jc_dbx_stat_attempts(const struct jc_dbx *c);
@@ -111,10 +113,13 @@ void jc_dbx_idempotency_token(char *dst, size_t n, const char *scope,
                               int64_t run_id, const char *task_key,
                               int attempt);
 /*
- * Where the Databricks executor records a finished attempt's run facts
- * (run ids, states, setup/execution/cleanup/queue ms, cluster spec) as
- * JSON: next to the attempt's log, "<dir>/<attempt>.log" ->
- * "<dir>/<attempt>.databricks.json". Caller frees.
+ * Where the Databricks executor records an attempt's run as JSON, next
+ * to the attempt's log ("<dir>/<attempt>.log" ->
+ * "<dir>/<attempt>.databricks.json"): as soon as the run id is known
+ * {"run_id", "host", "active": true}; when it ends the run facts (run ids,
+ * states, setup/execution/cleanup/queue ms, cluster spec). An "active"
+ * record of a finished attempt means jobctl died while the run was live
+ * (see jc_accounting_attach). Caller frees.
  */
 char *jc_dbx_sidecar_path(const char *log_path);
 /* True when the task JSON names a cluster (so it can run remotely). */
@@ -184,6 +189,8 @@ struct jc_executor;
 int jc_executor_databricks_new(struct jc_executor **out, uv_loop_t *loop,
                                const struct jc_dbx_opts *opts,
                                const struct jc_dbx_run_opts *run_opts);
+/* The client of a Databricks executor (borrowed; lives as long as it). */
+struct jc_dbx *jc_executor_databricks_client(struct jc_executor *ex);
 
 /* Map a Databricks state onto outcome; exposed for tests. */
 enum jc_dbx_outcome jc_dbx_map_state(const char *life_cycle_state,

@@ -337,11 +337,143 @@ static void test_remote_run_user_cancel(void **state)
     free(home);
 }
 
+static void on_submitted(void *ud, const struct jc_dbx_result *res)
+{
+    int64_t *id = ud;
+
+    assert_int_equal(res->status, 0);
+    *id = (int64_t)json_integer_value(json_object_get(res->body, "run_id"));
+}
+
+/* A Databricks run left live by a jobctl that died (its attempt settled
+ * as orphaned) is cancelled there by the next remote-capable run. */
+static void test_remote_run_cancels_orphans(void **state)
+{
+    static const char one[] =
+        "{\"name\": \"after-crash\", \"tasks\": [{\"task_key\": \"l\",\n"
+        " \"command_task\": {\"command\": [\"/bin/sleep\", \"0.5\"]}}]}";
+    char *dir = jt_tmpdir();
+    char *home = ju_xasprintf("%s/home", dir);
+    char *log_path = ju_xasprintf("%s/logs/1/r_slow/0.log", home);
+    char host[64];
+    pid_t pid = start_fake(dir, host, sizeof(host));
+    struct jc_diags d = JC_DIAGS_INIT;
+    struct jc_job *job = NULL;
+    struct jc_store *store = NULL;
+    struct jc_run_opts ro = JC_RUN_OPTS_INIT;
+    struct jc_accounting *acct = NULL;
+    struct jc_run *run = NULL;
+    enum jc_result result = JC_RESULT_NONE;
+    struct jc_run_row rr;
+    struct jc_task_run_row tr;
+    struct jc_dbx_opts o = JC_DBX_OPTS_INIT;
+    struct jc_dbx *c = NULL;
+    uv_loop_t loop;
+    int64_t live = 0;
+    json_t *body;
+    char *side;
+    char *reqlog;
+    char *log;
+    char needle[64];
+    json_t *j;
+    int st;
+
+    (void)state;
+    setenv("DATABRICKS_HOST", host, 1);
+    setenv("DATABRICKS_TOKEN", "dapi-secret-123", 1);
+    setenv("JOBCTL_HOME", home, 1);
+    /* a run that never ends on its own, as if submitted before a crash */
+    uv_loop_init(&loop);
+    o.host = host;
+    o.token = "dapi-secret-123";
+    assert_int_equal(jc_dbx_new(&c, &loop, &o), 0);
+    body = json_loads("{\"tasks\": [{\"task_key\": \"r_slow\", "
+                      "\"existing_cluster_id\": \"x\", \"notebook_task\": "
+                      "{\"notebook_path\": \"/x\"}}]}",
+                      0, NULL);
+    assert_int_equal(jc_dbx_call(c, NULL, "POST", "jobs/runs/submit", body,
+                                 on_submitted, &live),
+                     0);
+    while (!live)
+        uv_run(&loop, UV_RUN_ONCE);
+    jc_dbx_free(c);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+    json_decref(body);
+
+    /* the store as settle_orphans leaves it, and the executor's record */
+    assert_int_equal(jc_store_open(&store, home), 0);
+    memset(&rr, 0, sizeof(rr));
+    rr.run_name = (char *)"crashed";
+    rr.life_cycle_state = (char *)"TERMINATED";
+    rr.result_state = (char *)"FAILED";
+    rr.start_ms = 1;
+    rr.owner_pid = 1;
+    assert_int_equal(jc_store_run_insert(store, &rr), 0);
+    memset(&tr, 0, sizeof(tr));
+    tr.run_id = rr.run_id;
+    tr.task_key = (char *)"r_slow";
+    tr.life_cycle_state = (char *)"TERMINATED";
+    tr.result_state = (char *)"FAILED";
+    tr.state_message =
+        (char *)"orphaned: jobctl process 1 died while the task ran";
+    tr.start_ms = 1;
+    tr.end_ms = 2;
+    tr.exit_code = -1;
+    tr.executor = (char *)"databricks";
+    tr.log_path = log_path;
+    tr.read_bytes = -1;
+    tr.write_bytes = -1;
+    assert_int_equal(jc_store_task_run_insert(store, &tr), 0);
+    side = jc_dbx_sidecar_path(log_path);
+    j = json_pack("{sI ss sb}", "run_id", (json_int_t)live, "host", host,
+                  "active", 1);
+    jt_write_file(side, "");
+    assert_int_equal(json_dump_file(j, side, 0), 0);
+    json_decref(j);
+
+    assert_int_equal(
+        jc_spec_load_buffer(&job, one, strlen(one), "a.json", NULL, &d), 0);
+    ro.home = home;
+    ro.force_remote = true;
+    assert_int_equal(jc_accounting_attach(&acct, &ro, job, uv_default_loop(),
+                                          store, home),
+                     0);
+    assert_int_equal(jc_run_create(&run, store, job, &ro), 0);
+    assert_int_equal(jc_run_drive(run, &result), 0);
+    assert_int_equal(result, JC_RESULT_SUCCESS);
+    jc_accounting_finish(acct);
+
+    reqlog = ju_xasprintf("%s/requests.jsonl", dir);
+    log = jt_read_file(reqlog, NULL);
+    snprintf(needle, sizeof(needle), "\"run_id\": %lld}", (long long)live);
+    assert_non_null(strstr(log, "/jobs/runs/cancel"));
+    assert_non_null(strstr(strstr(log, "/jobs/runs/cancel"), needle));
+    j = json_load_file(side, 0, NULL);
+    assert_true(json_is_false(json_object_get(j, "active")));
+    assert_true(json_is_true(json_object_get(j, "orphan_cancelled")));
+    json_decref(j);
+    free(log);
+    free(reqlog);
+    free(side);
+    jc_run_free(run);
+    jc_store_close(store);
+    jc_job_free(job);
+    jc_diags_release(&d);
+    kill(pid, SIGTERM);
+    waitpid(pid, &st, 0);
+    jt_rmtree(dir);
+    free(dir);
+    free(home);
+    free(log_path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_remote_run_mixed_dag),
         cmocka_unit_test(test_remote_run_user_cancel),
+        cmocka_unit_test(test_remote_run_cancels_orphans),
     };
 
     signal(SIGPIPE, SIG_IGN);
