@@ -169,6 +169,7 @@ int cmd_run(int argc, char **argv)
             jc_run_row_release(&row);
         }
     }
+    fflush(stdout); /* the result is known now; the Delta mirror follows */
     if (getenv("JOBCTL_RUSAGE_SELF")) {
         /* For bench/sched: jobctl's own CPU, children excluded. */
         struct rusage ru;
