@@ -1,7 +1,8 @@
 // duckdb_cleanse.cjs: the baseline of bench/cleanse: DuckDB (node API,
 // 2 threads) does the silver step on bronze Parquet files: filter, cast,
 // dedup by event_id keeping the latest timestamp, partitioned Parquet
-// write. argv: out_dir file... ; prints rows and seconds.
+// write (snappy, like the jobctl side). argv: out_dir file... ; prints
+// rows and seconds.
 const { createRequire } = require('module');
 const req = createRequire(process.env.JOBCTL_NODE_DIR + '/package.json');
 const duck = req('@duckdb/node-api');
@@ -22,7 +23,7 @@ const duck = req('@duckdb/node-api');
         AND event_type IN ('click', 'purchase', 'view')
         AND TRY_CAST(value AS DOUBLE) IS NOT NULL)
     WHERE rn = 1
-  ) TO '${out}' (FORMAT PARQUET, PARTITION_BY (event_type), COMPRESSION ZSTD)`);
+  ) TO '${out}' (FORMAT PARQUET, PARTITION_BY (event_type), COMPRESSION SNAPPY)`);
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
   const r = await con.runAndReadAll(
     `SELECT count(*) AS n FROM read_parquet('${out}/*/*.parquet')`);
