@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -26,6 +27,56 @@ static void print_diags(const struct jc_diags *d)
 
     for (i = 0; i < d->n; i++)
         fprintf(stderr, "%s\n", d->items[i].msg);
+}
+
+/*
+ * max_concurrent_runs (default 1) counts live runs of the same job (the
+ * daemon's included): with queue.enabled wait as QUEUED, else the run is
+ * SKIPPED with MAXIMUM_CONCURRENT_RUNS_REACHED, like Databricks.
+ * 0 = go, 1 = skipped (already recorded).
+ */
+static int wait_for_slot(struct jc_store *store, const struct jc_job *job,
+                         struct jc_run *run, bool json)
+{
+    int64_t max = job->max_concurrent_runs > 0 ? job->max_concurrent_runs : 1;
+    int64_t job_id = jc_run_job_id(run);
+    bool told = false;
+    size_t n = 0;
+
+    for (;;) {
+        struct timespec ts = {0, 200 * 1000000L};
+
+        if (jc_store_active_runs(store, job_id, jc_run_id(run), &n) ||
+            (int64_t)n < max)
+            break;
+        if (!job->queue_enabled) {
+            char *m = ju_xasprintf("skipped: %zu run(s) of this job already "
+                                   "active (max_concurrent_runs %lld)", n,
+                                   (long long)max);
+            jc_store_run_set_state(store, jc_run_id(run), "SKIPPED",
+                                   "MAXIMUM_CONCURRENT_RUNS_REACHED", m,
+                                   jc_now_ms());
+            if (json)
+                jc_cli_print_run_json(store, jc_run_id(run));
+            else
+                printf("run %lld MAXIMUM_CONCURRENT_RUNS_REACHED: %s\n",
+                       (long long)jc_run_id(run), m);
+            free(m);
+            return 1;
+        }
+        if (!told) {
+            jc_store_run_set_state(store, jc_run_id(run), "QUEUED", NULL,
+                                   "waiting for a concurrent run to finish", 0);
+            if (!json)
+                fprintf(stderr, "run %lld: queued (%zu active run(s) of job "
+                        "'%s', max_concurrent_runs %lld)\n",
+                        (long long)jc_run_id(run), n,
+                        job->name ? job->name : "", (long long)max);
+            told = true;
+        }
+        nanosleep(&ts, NULL);
+    }
+    return 0;
 }
 
 int cmd_run(int argc, char **argv)
@@ -144,6 +195,10 @@ int cmd_run(int argc, char **argv)
     if (jc_run_create(&run, store, job, &ro)) {
         fprintf(stderr, "jobctl: %s\n", jc_err_last());
         rc = 2;
+        goto out;
+    }
+    if (wait_for_slot(store, job, run, json)) {
+        rc = 1;
         goto out;
     }
     if (!json)

@@ -720,6 +720,11 @@ int64_t jc_run_id(const struct jc_run *r)
     return r->run_id;
 }
 
+int64_t jc_run_job_id(const struct jc_run *r)
+{
+    return r->job_id;
+}
+
 int64_t jc_run_repair_id(const struct jc_run *r)
 {
     return r->repair_id;

@@ -245,3 +245,25 @@ int jc_store_settle_orphans(struct jc_store *s)
 {
     return jc_store_settle_orphans_ex(s, NULL, NULL);
 }
+
+int jc_store_active_runs(struct jc_store *s, int64_t job_id,
+                         int64_t except_run_id, size_t *count)
+{
+    struct jc_run_filter f = {job_id, true, 100000, 0};
+    struct jc_run_row *runs;
+    size_t n, i;
+    int rc;
+
+    *count = 0;
+    if ((rc = jc_store_run_list(s, &f, &runs, &n)))
+        return rc;
+    for (i = 0; i < n; i++) {
+        if (runs[i].run_id == except_run_id)
+            continue;
+        if (jc_store_owner_alive(runs[i].owner_pid, runs[i].owner_start,
+                                 runs[i].owner_boot_id))
+            (*count)++;
+    }
+    jc_run_rows_free(runs, n);
+    return 0;
+}

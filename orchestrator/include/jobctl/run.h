@@ -105,6 +105,7 @@ int jc_run_start(struct jc_run *run, uv_loop_t *loop);
 /* Cancel: stop running attempts (SIGTERM, SIGKILL after grace), skip the rest. */
 int jc_run_cancel(struct jc_run *run, const char *why);
 int64_t jc_run_id(const struct jc_run *run);
+int64_t jc_run_job_id(const struct jc_run *run);
 int64_t jc_run_repair_id(const struct jc_run *run);
 bool jc_run_finished(const struct jc_run *run);
 enum jc_result jc_run_result(const struct jc_run *run);

@@ -113,6 +113,12 @@ int jc_store_run_list(struct jc_store *s, const struct jc_run_filter *f,
 /* run_id of a run created with that idempotency token, or JC_ENOTFOUND. */
 int jc_store_run_find_token(struct jc_store *s, const char *token,
                             int64_t *run_id);
+/*
+ * Runs of job_id other than except_run_id that are not terminal and whose
+ * owner process is alive (max_concurrent_runs accounting).
+ */
+int jc_store_active_runs(struct jc_store *s, int64_t job_id,
+                         int64_t except_run_id, size_t *n);
 /* Delete a run with its attempts, values (ON DELETE CASCADE). */
 int jc_store_run_delete(struct jc_store *s, int64_t run_id);
 /* Ask the run's owner to cancel it (it polls); JC_ENOTFOUND if no run. */

@@ -7,7 +7,7 @@ import sys
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from runner_util import Env, attempts, check, results  # noqa: E402
+from runner_util import Env, attempts, check, results, wait_for  # noqa: E402
 
 GATE = """#!/bin/sh
 echo "gate says hi"
@@ -87,6 +87,45 @@ def main():
         p = e.jobctl("repair", str(run_id), "--task", "side", "--json", check=0)
         run = json.loads(p.stdout)
         check(len(attempts(run, "side")) == 2, "named task re-run")
+
+        # max_concurrent_runs: a second run of a busy job is SKIPPED, or
+        # QUEUED until the first one ends when queue.enabled.
+        flag = os.path.join(e.dir, "go")
+        waiter = ["sh", "-c", "while [ ! -e %s ]; do sleep 0.05; done" % flag]
+        for queue in (False, True):
+            busy = e.job("busy%d.json" % queue, {
+                "name": "busy", "max_concurrent_runs": 1,
+                "queue": {"enabled": queue},
+                "tasks": [{"task_key": "w", "command_task": {"command": waiter}}]})
+            first = e.popen("run", busy)
+
+            def first_running():
+                r = json.loads(e.jobctl("runs", "--json", check=0).stdout)["runs"]
+                return r and r[0]["state"]["life_cycle_state"] == "RUNNING"
+            wait_for(first_running, what="first run RUNNING")
+            if not queue:
+                p = e.jobctl("run", busy, "--json", check=1)
+                r = json.loads(p.stdout)
+                check(r["state"]["life_cycle_state"] == "SKIPPED" and
+                      r["state"]["result_state"] ==
+                      "MAXIMUM_CONCURRENT_RUNS_REACHED", "skipped %r" % r["state"])
+                open(flag, "w").close()
+                first.communicate(timeout=60)
+                check(first.returncode == 0, "first run ok")
+            else:
+                second = e.popen("run", busy, "--json")
+
+                def queued():
+                    r = json.loads(e.jobctl("runs", "--json", check=0).stdout)["runs"]
+                    return r[0]["state"]["life_cycle_state"] == "QUEUED"
+                wait_for(queued, what="second run QUEUED")
+                open(flag, "w").close()
+                out, _ = second.communicate(timeout=60)
+                first.communicate(timeout=60)
+                check(second.returncode == 0, "queued run ran")
+                check(json.loads(out)["state"]["result_state"] == "SUCCESS",
+                      "queued run result")
+            os.unlink(flag)
 
         # --only runs just the named task (its parents are not part of it).
         run, _ = e.run(path, "--only", "load", want_exit=0)
