@@ -82,10 +82,12 @@ int ingest_run(struct ingest_state *st, rd_kafka_t *rk)
         pt->consumed = pt->flushed = pt->start;
         err = rd_kafka_query_watermark_offsets(rk, st->opts.topic, pt->id, &lo,
                                                &hi, 10000);
-        if (err)
+        if (err) {
+            rd_kafka_topic_partition_list_destroy(assign);
             return jc_err_set(
                 JC_EBUSY, "cannot read watermarks of '%s' [%d]: %s",
                 st->opts.topic, (int)pt->id, rd_kafka_err2str(err));
+        }
         if (pt->start > hi) {
             /* The topic is younger than our offsets (an embedded broker
              * restarted, or the topic was recreated): start over. */
@@ -93,7 +95,7 @@ int ingest_run(struct ingest_state *st, rd_kafka_t *rk)
                      "of the topic (%lld); the topic was recreated, "
                      "consuming it from the beginning",
                      (int)pt->id, (long long)pt->start, (long long)hi);
-            pt->start = pt->consumed = lo;
+            pt->start = pt->consumed = pt->flushed = lo;
             pt->bronze_next = pt->quar_next = lo;
             pt->skip_bronze = pt->skip_quar = lo;
             pt->reset = 1;
@@ -121,10 +123,11 @@ int ingest_run(struct ingest_state *st, rd_kafka_t *rk)
     }
     ingest_writer_start(st);
     if (!nassigned) {
+        int wrc;
         rd_kafka_topic_partition_list_destroy(assign);
         rc = ingest_flush(st, 1);
-        err = ingest_writer_stop(st);
-        return rc ? rc : (int)err;
+        wrc = ingest_writer_stop(st);
+        return rc ? rc : wrc;
     }
     err = rd_kafka_assign(rk, assign);
     rd_kafka_topic_partition_list_destroy(assign);
