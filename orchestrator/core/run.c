@@ -580,10 +580,7 @@ static void cancel_all(struct jc_run *r, enum jc_stop_reason why)
         if (!rt->selected || rt->st == TS_DONE)
             continue;
         if (rt->st == TS_RUNNING) {
-            if (rt->att && rt->ex && !rt->stop_requested) {
-                rt->stop_requested = true;
-                rt->ex->ops->stop(rt->ex, rt->att, why);
-            }
+            jc_run_stop_task(r, i, why);
             continue;
         }
         /* Blocked, ready or waiting for a retry: never (re)started. */

@@ -25,6 +25,9 @@ struct ref_ctx {
     size_t i;
 };
 
+static void finish_attempt(struct jc_run *r, size_t i, enum jc_result result,
+                           bool retryable);
+
 static char *lower(const char *s)
 {
     char *d = ju_xstrdup(s ? s : "");
@@ -424,15 +427,29 @@ static void fail_before_start(struct jc_run *r, size_t i, const char *msg,
     jc_run_task_terminal(r, i, JC_RESULT_FAILED);
 }
 
+void jc_run_stop_task(struct jc_run *r, size_t i, enum jc_stop_reason why)
+{
+    struct rtask *rt = &r->tasks[i];
+
+    if (rt->st != TS_RUNNING || rt->stop_requested)
+        return;
+    if (rt->child) {
+        rt->stop_requested = true;
+        rt->child_timedout = why == JC_STOP_TIMEOUT;
+        jc_run_cancel(rt->child, why == JC_STOP_TIMEOUT
+                                     ? "run_job_task timed out"
+                                     : "parent run canceled");
+    } else if (rt->att && rt->ex) {
+        rt->stop_requested = true;
+        rt->ex->ops->stop(rt->ex, rt->att, why);
+    }
+}
+
 static void on_timeout(uv_timer_t *t)
 {
     struct task_timer *tt = t->data;
-    struct rtask *rt = &tt->run->tasks[tt->idx];
 
-    if (rt->st == TS_RUNNING && rt->att && !rt->stop_requested) {
-        rt->stop_requested = true;
-        rt->ex->ops->stop(rt->ex, rt->att, JC_STOP_TIMEOUT);
-    }
+    jc_run_stop_task(tt->run, tt->idx, JC_STOP_TIMEOUT);
 }
 
 static void ingest_values(struct jc_run *r, struct rtask *rt)
@@ -483,7 +500,6 @@ static void on_attempt_done(struct jc_attempt *a, const struct jc_attempt_result
     const struct jc_task *t = rt->t;
     struct jc_attempt_result res = *res0;
     enum jc_result result;
-    bool retry = false;
 
     (void)a;
     rt->att = NULL;
@@ -546,8 +562,19 @@ static void on_attempt_done(struct jc_attempt *a, const struct jc_attempt_result
         jc_store_event_add(r->store, r->run_id, t->task_key, "task.end",
                            rt->message && *rt->message ? rt->message
                                                        : jc_result_name(result));
+    finish_attempt(r, i, result, res.outcome != JC_ATTEMPT_START_FAILED);
+}
+
+/* Retry policy, then terminal state; then fill free slots. */
+static void finish_attempt(struct jc_run *r, size_t i, enum jc_result result,
+                           bool retryable)
+{
+    struct rtask *rt = &r->tasks[i];
+    const struct jc_task *t = rt->t;
+    bool retry = false;
+
     if (!r->cancelling) {
-        if (result == JC_RESULT_FAILED && res.outcome != JC_ATTEMPT_START_FAILED)
+        if (result == JC_RESULT_FAILED && retryable)
             retry = true;
         if (result == JC_RESULT_TIMEDOUT && t->retry_on_timeout)
             retry = true;
@@ -563,6 +590,230 @@ static void on_attempt_done(struct jc_attempt *a, const struct jc_attempt_result
         jc_run_task_terminal(r, i, result);
     }
     jc_run_pump(r);
+}
+
+/* ---- run_job_task: a child run of another known job ---- */
+
+struct child_reaper {
+    uv_timer_t t;
+    struct jc_run *r;
+    struct jc_run *child;
+    struct jc_job *job;
+    json_t *settings;
+};
+
+static void reaper_closed(uv_handle_t *h)
+{
+    struct child_reaper *c = h->data;
+    struct jc_run *r = c->r;
+
+    free(c);
+    r->open_handles--;
+    jc_run_maybe_done(r);
+}
+
+static void reaper_cb(uv_timer_t *t)
+{
+    struct child_reaper *c = t->data;
+
+    jc_run_free(c->child);
+    jc_job_free(c->job);
+    json_decref(c->settings);
+    uv_close((uv_handle_t *)&c->t, reaper_closed);
+}
+
+static void on_child_done(void *arg, struct jc_run *child, enum jc_result res)
+{
+    struct rtask *rt = arg;
+    struct jc_run *r = rt->run;
+    struct child_reaper *c = ju_xcalloc(1, sizeof(*c));
+    enum jc_result result;
+    char *m;
+
+    /* The child cannot be freed inside its own callback. */
+    c->r = r;
+    c->child = child;
+    c->job = rt->child_job;
+    c->settings = rt->child_settings;
+    uv_timer_init(r->loop, &c->t);
+    c->t.data = c;
+    r->open_handles++;
+    uv_timer_start(&c->t, reaper_cb, 0, 0);
+    rt->child = NULL;
+    rt->child_job = NULL;
+    rt->child_settings = NULL;
+    r->nrunning--;
+    if (rt->timer)
+        uv_timer_stop(&rt->timer->timer);
+    if (res == JC_RESULT_SUCCESS)
+        result = JC_RESULT_SUCCESS;
+    else if (res == JC_RESULT_CANCELED && rt->child_timedout)
+        result = JC_RESULT_TIMEDOUT;
+    else if (res == JC_RESULT_CANCELED)
+        result = JC_RESULT_CANCELED;
+    else
+        result = JC_RESULT_FAILED;
+    m = ju_xasprintf("run %lld: %s", (long long)jc_run_id(child),
+                     jc_result_name(res));
+    set_msg(rt, m);
+    free(m);
+    rt->end_ms = jc_now_ms();
+    rt->row.life_cycle_state = (char *)"TERMINATED";
+    rt->row.result_state = (char *)jc_result_name(result);
+    rt->row.end_ms = rt->end_ms;
+    jc_run_dirty(r);
+    jc_store_task_run_update(r->store, &rt->row);
+    if (result != JC_RESULT_SUCCESS)
+        jc_store_event_add(r->store, r->run_id, rt->t->task_key, "task.end",
+                           rt->message);
+    finish_attempt(r, rt->idx, result, true);
+}
+
+static void launch_child(struct jc_run *r, size_t i)
+{
+    struct rtask *rt = &r->tasks[i];
+    const struct jc_task *t = rt->t;
+    struct ref_ctx ctx = {r, i};
+    struct jc_run_opts o = JC_RUN_OPTS_INIT;
+    struct jc_diags d = JC_DIAGS_INIT;
+    struct jc_job_row jr;
+    struct jc_kv *params = NULL;
+    size_t np = 0, k;
+    json_t *body, *jp, *v, *resolved, *rp;
+    const char *key;
+    char *m;
+    int rc;
+
+    if (t->run_job_id <= 0) {
+        fail_before_start(r, i, "run_job_task needs a job_id", false);
+        return;
+    }
+    if (jc_store_job_get(r->store, t->run_job_id, &jr)) {
+        m = ju_xasprintf("run_job_task: job %lld is not known in this "
+                         "JOBCTL_HOME (run it once or create it through the "
+                         "API)", (long long)t->run_job_id);
+        fail_before_start(r, i, m, false);
+        free(m);
+        return;
+    }
+    rt->child_settings = json_loads(jr.settings_json, 0, NULL);
+    jc_job_row_release(&jr);
+    if (!rt->child_settings ||
+        jc_spec_from_settings(&rt->child_job, rt->child_settings, &d) < 0 ||
+        jc_spec_validate(rt->child_job, &d) < 0) {
+        m = ju_xasprintf("run_job_task: job %lld: %s", (long long)t->run_job_id,
+                         d.n ? d.items[0].msg : "invalid settings");
+        jc_diags_release(&d);
+        jc_job_free(rt->child_job);
+        rt->child_job = NULL;
+        json_decref(rt->child_settings);
+        rt->child_settings = NULL;
+        fail_before_start(r, i, m, false);
+        free(m);
+        return;
+    }
+    jc_diags_release(&d);
+    rt->child_job->job_id = t->run_job_id;
+    body = t->raw ? json_object_get(t->raw, "run_job_task") : NULL;
+    jp = body ? json_object_get(body, "job_parameters") : NULL;
+    rp = json_object();
+    if (json_is_object(jp)) {
+        params = ju_xcalloc(json_object_size(jp) + 1, sizeof(*params));
+        json_object_foreach(jp, key, v) {
+            char *val = NULL;
+            const char *raw = json_is_string(v) ? json_string_value(v) : NULL;
+            char *num = raw ? NULL : json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+
+            rc = expand(&ctx, raw ? raw : (num ? num : ""), &val);
+            free(num);
+            if (rc) {
+                m = ju_xstrdup(jc_err_last());
+                for (k = 0; k < np; k++) {
+                    free(params[k].key);
+                    free(params[k].value);
+                }
+                free(params);
+                json_decref(rp);
+                jc_job_free(rt->child_job);
+                rt->child_job = NULL;
+                json_decref(rt->child_settings);
+                rt->child_settings = NULL;
+                fail_before_start(r, i, m, false);
+                free(m);
+                return;
+            }
+            params[np].key = ju_xstrdup(key);
+            params[np].value = val;
+            json_object_set_new(rp, key, json_string(val));
+            np++;
+        }
+    }
+    o.home = r->home;
+    o.workspace = r->workspace;
+    o.params = params;
+    o.nparams = np;
+    o.parallel = (int)r->parallel;
+    o.trigger = "RUN_JOB_TASK";
+    o.kill_grace_ms = r->opts.kill_grace_ms;
+    o.local = r->local;
+    o.remote = r->opts.remote;
+    o.force_remote = r->opts.force_remote;
+    o.on_done = on_child_done;
+    o.arg = rt;
+    rc = jc_run_create(&rt->child, r->store, rt->child_job, &o);
+    for (k = 0; k < np; k++) {
+        free(params[k].key);
+        free(params[k].value);
+    }
+    free(params);
+    resolved = json_pack("{s:{s:I, s:o}}", "run_job_task", "job_id",
+                         (json_int_t)t->run_job_id, "job_parameters", rp);
+    rt->resolved = json_dumps(resolved, JSON_COMPACT);
+    json_decref(resolved);
+    rt->row.resolved_params_json = rt->resolved;
+    if (rc) {
+        m = ju_xasprintf("run_job_task: %s", jc_err_last());
+        rt->child = NULL;
+        jc_job_free(rt->child_job);
+        rt->child_job = NULL;
+        json_decref(rt->child_settings);
+        rt->child_settings = NULL;
+        fail_before_start(r, i, m, false);
+        free(m);
+        return;
+    }
+    m = ju_xasprintf("run %lld", (long long)jc_run_id(rt->child));
+    set_msg(rt, m);
+    free(m);
+    rt->row.executor = (char *)"local";
+    jc_run_dirty(r);
+    jc_store_task_run_insert(r->store, &rt->row);
+    rt->task_run_id = rt->row.task_run_id;
+    rt->st = TS_RUNNING;
+    r->nrunning++;
+    if (t->timeout_seconds > 0)
+        uv_timer_start(jc_run_task_timer(r, i), on_timeout,
+                       (uint64_t)t->timeout_seconds * 1000, 0);
+    jc_run_emit(r, i, "RUNNING", JC_RESULT_NONE, "", 0);
+    if (jc_run_start(rt->child, r->loop)) {
+        /* Not started: on_done will not come; finish here. */
+        struct jc_run *c = rt->child;
+        rt->child = NULL;
+        r->nrunning--;
+        m = ju_xasprintf("run_job_task: %s", jc_err_last());
+        set_msg(rt, m);
+        free(m);
+        rt->row.life_cycle_state = (char *)"TERMINATED";
+        rt->row.result_state = (char *)"FAILED";
+        rt->end_ms = rt->row.end_ms = jc_now_ms();
+        jc_store_task_run_update(r->store, &rt->row);
+        jc_run_free(c);
+        jc_job_free(rt->child_job);
+        rt->child_job = NULL;
+        json_decref(rt->child_settings);
+        rt->child_settings = NULL;
+        jc_run_task_terminal(r, i, JC_RESULT_FAILED);
+    }
 }
 
 void jc_run_expand_params(struct jc_run *r)
@@ -669,6 +920,11 @@ void jc_run_launch(struct jc_run *r, size_t i)
         return;
     }
 
+    if (t->type == JC_TASK_RUN_JOB &&
+        !jc_run_task_is_remote(r->job, t, r->opts.force_remote)) {
+        launch_child(r, i);
+        return;
+    }
     if (jc_run_task_is_remote(r->job, t, r->opts.force_remote)) {
         if (!r->opts.remote) {
             fail_before_start(r, i, "remote execution requested but no "

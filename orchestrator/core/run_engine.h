@@ -57,6 +57,11 @@ struct rtask {
     char *log_path;
     char *tv_path;
     char *resolved;
+    /* run_job_task: the child run in flight and what it borrows */
+    struct jc_run *child;
+    struct jc_job *child_job;
+    json_t *child_settings;
+    bool child_timedout;
 };
 
 struct jc_run {
@@ -103,6 +108,8 @@ void jc_run_pump(struct jc_run *r);
 void jc_run_maybe_done(struct jc_run *r);
 /* run_cmd.c */
 void jc_run_launch(struct jc_run *r, size_t i);
+/* Stop a running attempt (or run_job_task child run). */
+void jc_run_stop_task(struct jc_run *r, size_t i, enum jc_stop_reason why);
 /* Expand {{job.*}} references in job parameter values (at start). */
 void jc_run_expand_params(struct jc_run *r);
 
