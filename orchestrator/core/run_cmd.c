@@ -645,7 +645,8 @@ static void on_child_done(void *arg, struct jc_run *child, enum jc_result res)
     r->nrunning--;
     if (rt->timer)
         uv_timer_stop(&rt->timer->timer);
-    if (res == JC_RESULT_SUCCESS)
+    /* SUCCESS_WITH_FAILURES: every leaf of the child succeeded. */
+    if (res == JC_RESULT_SUCCESS || res == JC_RESULT_SUCCESS_WITH_FAILURES)
         result = JC_RESULT_SUCCESS;
     else if (res == JC_RESULT_CANCELED && rt->child_timedout)
         result = JC_RESULT_TIMEDOUT;
