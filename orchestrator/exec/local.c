@@ -250,13 +250,23 @@ static int open_log(const char *path)
     return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 }
 
-/* Move what the pipe holds into the log; returns 1 on EOF. */
-static int relay(struct jc_attempt *a)
+/*
+ * Move what the pipe holds into the log; returns 1 on EOF. At most
+ * 1 MiB per call unless drain (level-triggered epoll calls again), so a
+ * chatty task cannot hold up the loop.
+ */
+static int relay(struct jc_attempt *a, bool drain)
 {
     char buf[65536];
+    int rounds = 0;
 
     while (a->rfd >= 0) {
-        ssize_t n = read(a->rfd, buf, sizeof(buf));
+        ssize_t n;
+
+        /* drain: what is buffered now, bounded against an escaped writer */
+        if (++rounds > (drain ? 1024 : 16))
+            return 0;
+        n = read(a->rfd, buf, sizeof(buf));
 
         if (n == 0)
             return 1;
@@ -344,7 +354,7 @@ static void complete(struct jc_attempt *a)
         }
     }
     /* Whatever the group wrote before it died is in the pipe: keep it. */
-    relay(a);
+    relay(a, true);
     close_fds(a);
     a->cb(a, &res, a->arg);
     free_attempt(a);
@@ -412,7 +422,8 @@ static void on_ep(uv_poll_t *h, int status, int events)
     for (i = 0; i < n; i++) {
         struct jc_attempt *a = (struct jc_attempt *)(uintptr_t)(evs[i].data.u64 & ~(uint64_t)1);
 
-        if ((evs[i].data.u64 & 1) == TAG_PIPE && a->rfd >= 0 && relay(a))
+        if ((evs[i].data.u64 & 1) == TAG_PIPE && a->rfd >= 0 &&
+            relay(a, false))
             ep_close(a, &a->rfd); /* EOF: every writer is gone */
     }
     for (i = 0; i < n; i++) {
