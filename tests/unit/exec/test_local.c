@@ -133,6 +133,29 @@ static void test_local_measures_cpu(void **state)
     free(dir);
 }
 
+static void test_local_big_output_fully_logged(void **state)
+{
+    char *dir = jt_tmpdir();
+    char log[512];
+    char *big[] = {"sh", "-c", "head -c 5000000 /dev/zero | tr '\\0' x; echo end",
+                   NULL};
+    struct jc_attempt_result r;
+    size_t len = 0;
+    char *out;
+
+    (void)state;
+    snprintf(log, sizeof(log), "%s/big.log", dir);
+    r = run_argv(big, log, false, 0);
+    assert_int_equal(r.outcome, JC_ATTEMPT_SUCCESS);
+    out = jt_read_file(log, &len);
+    assert_non_null(out);
+    assert_int_equal(len, 5000004);
+    assert_memory_equal(out + 5000000, "end\n", 4);
+    free(out);
+    jt_rmtree(dir);
+    free(dir);
+}
+
 static void test_local_start_failure(void **state)
 {
     uv_loop_t loop;
@@ -187,6 +210,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_local_exit_codes_and_log),
         cmocka_unit_test(test_local_measures_cpu),
+        cmocka_unit_test(test_local_big_output_fully_logged),
         cmocka_unit_test(test_local_start_failure),
         cmocka_unit_test(test_local_stop_kills_whole_group),
     };
