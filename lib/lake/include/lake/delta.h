@@ -97,8 +97,9 @@ char *lake_root_dir(void);
  * JC_EUNSUPPORTED for reader features we do not implement (the message
  * names them), JC_EPARSE for a malformed log (message names the file). */
 int lake_table_open(struct lake_table **out, const char *path);
-/* Time travel: version >= 0, or timestamp_ms (version -1): the latest
- * version committed at or before that time. */
+/* Time travel to a version, or to the latest version committed at or
+ * before timestamp_ms (commit times = commit file mtimes, made strictly
+ * increasing, as Spark does). */
 int lake_table_open_version(struct lake_table **out, const char *path,
                             int64_t version);
 int lake_table_open_timestamp(struct lake_table **out, const char *path,
@@ -114,7 +115,10 @@ int lake_table_create_if_absent(struct lake_table **out, const char *path,
                                 const char *const *partition_cols,
                                 size_t npartition_cols,
                                 const char *const *config);
-/* Re-read the log up to the newest version. */
+/* Advance to the newest version: only commits after the current one are
+ * read (a newer checkpoint means a full load); no new commit = no work.
+ * The snapshot pointer from lake_table_snapshot() is invalidated when the
+ * version changes. */
 int lake_table_refresh(struct lake_table *t);
 void lake_table_close(struct lake_table *t);
 
