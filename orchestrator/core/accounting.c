@@ -515,24 +515,48 @@ static void put_f64(struct lake_batch *b, const char *col, double v)
         lake_batch_append_null(c);
 }
 
-/* Cluster description for a stored attempt from the run's settings. */
-static void stored_cluster(const struct jc_pricing *p, const char *settings,
-                           const char *task_key, const char *executor,
-                           char *out, size_t n)
+/* The settings of the run being mirrored, loaded once per run id. */
+struct settings_cache {
+    struct jc_store *store;
+    int64_t run_id;
+    json_t *settings;
+};
+
+static json_t *cached_settings(struct settings_cache *c, int64_t run_id)
 {
-    json_t *s;
-    json_t *tasks;
+    sqlite3 *db = jc_store_db(c->store);
+    sqlite3_stmt *st = NULL;
+
+    if (c->run_id == run_id)
+        return c->settings;
+    json_decref(c->settings);
+    c->settings = NULL;
+    c->run_id = run_id;
+    if (sqlite3_prepare_v2(db, "SELECT settings_json FROM runs WHERE run_id = ?",
+                           -1, &st, NULL) != SQLITE_OK)
+        return NULL;
+    sqlite3_bind_int64(st, 1, run_id);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        c->settings = json_loads((const char *)sqlite3_column_text(st, 0), 0,
+                                 NULL);
+    sqlite3_finalize(st);
+    return c->settings;
+}
+
+/*
+ * Cluster description of a remote attempt from its run's settings (only
+ * when the executor's record of the submitted cluster is missing).
+ */
+static void stored_cluster(const struct jc_pricing *p,
+                           struct settings_cache *cache, int64_t run_id,
+                           const char *task_key, char *out, size_t n)
+{
+    json_t *s = cached_settings(cache, run_id);
     json_t *t;
     size_t i;
 
-    if (!executor || strcmp(executor, "databricks")) {
-        snprintf(out, n, "local");
-        return;
-    }
     snprintf(out, n, "databricks");
-    s = settings ? json_loads(settings, 0, NULL) : NULL;
-    tasks = json_object_get(s, "tasks");
-    json_array_foreach(tasks, i, t)
+    json_array_foreach(json_object_get(s, "tasks"), i, t)
     {
         const char *k = json_string_value(json_object_get(t, "task_key"));
 
@@ -550,7 +574,6 @@ static void stored_cluster(const struct jc_pricing *p, const char *settings,
             break;
         }
     }
-    json_decref(s);
 }
 
 struct mirror_row {
@@ -559,7 +582,7 @@ struct mirror_row {
     int attempt;
     double cpu_user_s, cpu_sys_s, cost;
     char *task_key, *result, *message, *executor, *remote_run_id;
-    char *job_name, *settings;
+    char *job_name;
     char *rows_value;
     char *log_path;
 };
@@ -582,7 +605,6 @@ static void rows_free(struct mirror_row *rows, size_t n)
         free(rows[i].executor);
         free(rows[i].remote_run_id);
         free(rows[i].job_name);
-        free(rows[i].settings);
         free(rows[i].rows_value);
         free(rows[i].log_path);
     }
@@ -598,7 +620,7 @@ static int load_rows(struct jc_store *store, int64_t after,
         "t.life_cycle_state, t.result_state, t.state_message, t.start_ms, "
         "t.end_ms, t.executor, t.remote_run_id, t.cpu_user_s, t.cpu_sys_s, "
         "t.max_rss_kb, t.read_bytes, t.write_bytes, t.cost, r.run_name, "
-        "r.settings_json, (SELECT v.value FROM task_values v WHERE "
+        "NULL, (SELECT v.value FROM task_values v WHERE "
         "v.run_id = t.run_id AND v.task_key = t.task_key AND v.key = 'rows' "
         "AND v.attempt = t.attempt_number), t.log_path "
         "FROM task_runs t JOIN runs r ON r.run_id = t.run_id "
@@ -640,7 +662,6 @@ static int load_rows(struct jc_store *store, int64_t after,
         m->write_bytes = sqlite3_column_int64(st, 15);
         m->cost = sqlite3_column_double(st, 16);
         m->job_name = col_text(st, 17);
-        m->settings = col_text(st, 18);
         m->rows_value = col_text(st, 19);
         m->log_path = col_text(st, 20);
     }
@@ -658,6 +679,7 @@ static int load_rows(struct jc_store *store, int64_t after,
 }
 
 static void fill_cluster(struct lake_batch *b, const struct jc_pricing *p,
+                         struct settings_cache *cache,
                          const struct mirror_row *m)
 {
     char cluster[160];
@@ -667,11 +689,13 @@ static void fill_cluster(struct lake_batch *b, const struct jc_pricing *p,
     char *spec = NULL;
     bool remote = m->executor && !strcmp(m->executor, "databricks");
 
-    stored_cluster(p, m->settings, m->task_key, m->executor, cluster,
-                   sizeof(cluster));
+    snprintf(cluster, sizeof(cluster), "local");
     if (remote)
         side = load_sidecar(m->log_path);
     sc = json_object_get(side, "cluster");
+    if (remote && !(json_is_object(sc) && json_object_size(sc)))
+        stored_cluster(p, cache, m->run_id, m->task_key, cluster,
+                       sizeof(cluster));
     if (json_is_object(sc) && json_object_size(sc)) {
         struct jc_remote_cost rc;
 
@@ -745,6 +769,7 @@ static int mirror_table(struct jc_store *store, const char *home,
     int64_t after = 0;
     char *path = ju_xasprintf("%s/lake/%s", home, table);
     bool cluster = !strcmp(app_id, JC_ACCT_APP_CLUSTER);
+    struct settings_cache cache = {store, 0, NULL};
     int rc;
 
     if (cluster)
@@ -767,7 +792,7 @@ static int mirror_table(struct jc_store *store, const char *home,
     b = lake_batch_new(lake_table_schema(t));
     for (i = 0; i < n; i++) {
         if (cluster)
-            fill_cluster(b, p, &rows[i]);
+            fill_cluster(b, p, &cache, &rows[i]);
         else
             fill_bench(b, &rows[i]);
     }
@@ -794,6 +819,7 @@ static int mirror_table(struct jc_store *store, const char *home,
 out:
     if (rc < 0)
         jc_err_wrap(rc, "%s", table);
+    json_decref(cache.settings);
     lake_batch_free(b);
     rows_free(rows, n);
     lake_table_close(t);
