@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "api/api.h"
 #include "jobctl/err.h"
@@ -30,6 +31,24 @@ static const char *const endpoints[] = {
 
 static struct jc_store *store;
 static struct jc_api *api;
+static char home[64];
+
+/* Remove the scratch store when the process ends (replay in CTest). */
+static void cleanup(void)
+{
+    static const char *const files[] = {"jobctl.db", "jobctl.db-wal",
+                                        "jobctl.db-shm"};
+    char path[128];
+    size_t i;
+
+    jc_api_free(api);
+    jc_store_close(store);
+    for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        snprintf(path, sizeof(path), "%s/%s", home, files[i]);
+        unlink(path);
+    }
+    rmdir(home);
+}
 
 static int refuse(void *ud, int64_t job_id, json_t *params, const char *tok,
                   const char *trigger, int64_t *run_id)
@@ -47,11 +66,13 @@ static void setup(void)
 {
     struct jc_api_backend be;
     struct jc_api_opts o;
-    char tmpl[] = "/tmp/jobctl-fuzz-api-XXXXXX";
-    char *dir = mkdtemp(tmpl);
+    char *dir;
 
+    snprintf(home, sizeof(home), "/tmp/jobctl-fuzz-api-XXXXXX");
+    dir = mkdtemp(home);
     if (!dir || jc_store_open(&store, dir))
         abort();
+    atexit(cleanup);
     memset(&be, 0, sizeof(be));
     be.run_now = refuse;
     memset(&o, 0, sizeof(o));
