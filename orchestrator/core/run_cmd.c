@@ -23,10 +23,13 @@
 struct ref_ctx {
     struct jc_run *r;
     size_t i;
+    json_t *input; /* for_each element, or NULL */
 };
 
 static void finish_attempt(struct jc_run *r, size_t i, enum jc_result result,
                            bool retryable);
+struct foreach_state;
+static void fe_stop(struct foreach_state *fe, enum jc_stop_reason why);
 
 static char *lower(const char *s)
 {
@@ -118,6 +121,22 @@ static int lookup(void *arg, char **seg, size_t n, char **val)
             return 1;
     }
     rt = c->i == (size_t)-1 ? NULL : &r->tasks[c->i];
+    if (!strcmp(ns, "input") && c->input) {
+        json_t *v = c->input;
+
+        if (n == 2) {
+            v = json_is_object(c->input) ? json_object_get(c->input, seg[1])
+                                         : NULL;
+            if (!v)
+                return jc_err_set(JC_ENOTFOUND, "for_each input has no field "
+                                  "'%s'", seg[1]);
+        } else if (n > 2) {
+            return unknown(seg, n);
+        }
+        *val = json_is_string(v) ? ju_xstrdup(json_string_value(v))
+                                 : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        return 0;
+    }
     if (n == 1) {
         if (!strcmp(ns, "job_id"))
             *val = ju_xasprintf("%lld", (long long)r->job_id);
@@ -243,11 +262,10 @@ static int expand(struct ref_ctx *ctx, const char *in, char **out)
     return jc_refs_expand(in, lookup, ctx, out);
 }
 
-static int build_cmd(struct jc_run *r, size_t i, struct cmd *c, bool remote)
+static int build_cmd_for(struct jc_run *r, const struct jc_task *t,
+                         struct ref_ctx *pctx, struct cmd *c, bool remote)
 {
-    struct rtask *rt = &r->tasks[i];
-    const struct jc_task *t = rt->t;
-    struct ref_ctx ctx = {r, i};
+    struct ref_ctx ctx = *pctx;
     json_t *params = json_object();
     char **prefix = NULL;
     size_t np = 0, k;
@@ -362,20 +380,27 @@ out:
     return rc;
 }
 
-static void add_run_env(struct jc_run *r, size_t i, struct cmd *c)
+static int build_cmd(struct jc_run *r, size_t i, struct cmd *c, bool remote)
 {
-    struct rtask *rt = &r->tasks[i];
+    struct ref_ctx ctx = {r, i, NULL};
+
+    return build_cmd_for(r, r->tasks[i].t, &ctx, c, remote);
+}
+
+static void add_env(struct jc_run *r, const char *key, int attempt,
+                    int64_t task_run_id, const char *tv_path, struct cmd *c)
+{
     size_t k, n;
 
     strv_push(&c->env, ju_xasprintf("JOBCTL_RUN_ID=%lld", (long long)r->run_id));
     strv_push(&c->env, ju_xasprintf("JOBCTL_JOB_ID=%lld", (long long)r->job_id));
-    strv_push(&c->env, ju_xasprintf("JOBCTL_TASK_KEY=%s", rt->t->task_key));
-    strv_push(&c->env, ju_xasprintf("JOBCTL_ATTEMPT=%d", rt->attempt));
+    strv_push(&c->env, ju_xasprintf("JOBCTL_TASK_KEY=%s", key));
+    strv_push(&c->env, ju_xasprintf("JOBCTL_ATTEMPT=%d", attempt));
     strv_push(&c->env, ju_xasprintf("JOBCTL_TASK_RUN_ID=%lld",
-                                    (long long)rt->task_run_id));
+                                    (long long)task_run_id));
     strv_push(&c->env, ju_xasprintf("JOBCTL_HOME=%s", r->home));
     strv_push(&c->env, ju_xasprintf("JOBCTL_LAKE=%s", r->lake));
-    strv_push(&c->env, ju_xasprintf("JOBCTL_TASK_VALUES=%s", rt->tv_path));
+    strv_push(&c->env, ju_xasprintf("JOBCTL_TASK_VALUES=%s", tv_path));
     n = c->env.n + r->nbase_env;
     c->envp = ju_xcalloc(n + 1, sizeof(char *));
     for (k = 0; k < c->env.n; k++)
@@ -433,7 +458,10 @@ void jc_run_stop_task(struct jc_run *r, size_t i, enum jc_stop_reason why)
 
     if (rt->st != TS_RUNNING || rt->stop_requested)
         return;
-    if (rt->child) {
+    if (rt->fe) {
+        rt->stop_requested = true;
+        fe_stop(rt->fe, why);
+    } else if (rt->child) {
         rt->stop_requested = true;
         rt->child_timedout = why == JC_STOP_TIMEOUT;
         jc_run_cancel(rt->child, why == JC_STOP_TIMEOUT
@@ -674,7 +702,7 @@ static void launch_child(struct jc_run *r, size_t i)
 {
     struct rtask *rt = &r->tasks[i];
     const struct jc_task *t = rt->t;
-    struct ref_ctx ctx = {r, i};
+    struct ref_ctx ctx = {r, i, NULL};
     struct jc_run_opts o = JC_RUN_OPTS_INIT;
     struct jc_diags d = JC_DIAGS_INIT;
     struct jc_job_row jr;
@@ -817,9 +845,348 @@ static void launch_child(struct jc_run *r, size_t i)
     }
 }
 
+/* ---- for_each_task: iterations of the nested task ---- */
+
+#define FE_MAX_ITERATIONS 10000
+
+struct fe_iter {
+    struct foreach_state *fe;
+    size_t idx;
+    char *key;           /* "<task_key>[<idx>]" */
+    int attempt;
+    int tries;
+    struct jc_attempt *att;
+    struct jc_task_run_row row;
+    char *log_path;
+    char *resolved;
+    char *msg;
+};
+
+struct foreach_state {
+    struct jc_run *r;
+    size_t i;            /* the for_each task */
+    json_t *inputs;      /* the array */
+    size_t n, next, running, done, failed;
+    size_t conc;
+    struct fe_iter *its;
+    bool stopping;
+    enum jc_stop_reason why;
+};
+
+static void fe_pump(struct foreach_state *fe);
+static int fe_launch(struct foreach_state *fe, struct fe_iter *it);
+
+static void fe_free(struct foreach_state *fe)
+{
+    size_t k;
+
+    for (k = 0; k < fe->n; k++) {
+        free(fe->its[k].key);
+        free(fe->its[k].log_path);
+        free(fe->its[k].resolved);
+        free(fe->its[k].msg);
+    }
+    free(fe->its);
+    json_decref(fe->inputs);
+    free(fe);
+}
+
+static void fe_finish(struct foreach_state *fe)
+{
+    struct jc_run *r = fe->r;
+    size_t i = fe->i;
+    struct rtask *rt = &r->tasks[i];
+    enum jc_result result;
+    char *m;
+
+    if (fe->stopping)
+        result = fe->why == JC_STOP_TIMEOUT ? JC_RESULT_TIMEDOUT
+                                            : JC_RESULT_CANCELED;
+    else
+        result = fe->failed ? JC_RESULT_FAILED : JC_RESULT_SUCCESS;
+    m = ju_xasprintf("%zu of %zu iteration(s) succeeded", fe->done - fe->failed,
+                     fe->n);
+    set_msg(rt, m);
+    free(m);
+    rt->end_ms = jc_now_ms();
+    rt->row.life_cycle_state = (char *)"TERMINATED";
+    rt->row.result_state = (char *)jc_result_name(result);
+    rt->row.end_ms = rt->end_ms;
+    jc_run_dirty(r);
+    jc_store_task_run_update(r->store, &rt->row);
+    if (result != JC_RESULT_SUCCESS)
+        jc_store_event_add(r->store, r->run_id, rt->t->task_key, "task.end",
+                           rt->message);
+    rt->fe = NULL;
+    fe_free(fe);
+    r->nrunning--;
+    if (rt->timer)
+        uv_timer_stop(&rt->timer->timer);
+    /* Iterations retried themselves: the for_each task is not retried. */
+    finish_attempt(r, i, result, false);
+}
+
+static void fe_iter_done(struct jc_attempt *a, const struct jc_attempt_result *res0,
+                         void *arg)
+{
+    struct fe_iter *it = arg;
+    struct foreach_state *fe = it->fe;
+    struct jc_run *r = fe->r;
+    const struct jc_task *nt = r->tasks[fe->i].t->for_each_task;
+    struct jc_attempt_result res = *res0;
+    bool ok = res.outcome == JC_ATTEMPT_SUCCESS;
+    const char *result;
+
+    (void)a;
+    it->att = NULL;
+    fe->running--;
+    if (r->opts.on_account) {
+        struct jc_attempt_req req;
+
+        memset(&req, 0, sizeof(req));
+        req.run_id = r->run_id;
+        req.job_id = r->job_id;
+        req.task_run_id = it->row.task_run_id;
+        req.task_key = it->key;
+        req.attempt = it->attempt;
+        req.job = r->job;
+        req.task = nt;
+        req.log_path = it->log_path;
+        r->opts.on_account(r->opts.arg, &req, &res);
+    }
+    switch (res.outcome) {
+    case JC_ATTEMPT_SUCCESS: result = "SUCCESS"; break;
+    case JC_ATTEMPT_TIMEDOUT: result = "TIMEDOUT"; break;
+    case JC_ATTEMPT_CANCELED: result = "CANCELED"; break;
+    default: result = "FAILED"; break;
+    }
+    free(it->msg);
+    it->msg = ju_xstrdup(res.state_message);
+    it->row.state_message = it->msg;
+    it->row.life_cycle_state = (char *)"TERMINATED";
+    it->row.result_state = (char *)result;
+    it->row.start_ms = res.start_ms ? res.start_ms : it->row.start_ms;
+    it->row.end_ms = res.end_ms ? res.end_ms : jc_now_ms();
+    it->row.exit_code = res.exit_code;
+    it->row.cpu_user_s = res.cpu_user_s;
+    it->row.cpu_sys_s = res.cpu_sys_s;
+    it->row.max_rss_kb = res.max_rss_kb;
+    it->row.read_bytes = res.read_bytes;
+    it->row.write_bytes = res.write_bytes;
+    it->row.cost = res.cost;
+    it->row.pid = res.pid;
+    it->row.pgid = res.pgid;
+    jc_run_dirty(r);
+    jc_store_task_run_update(r->store, &it->row);
+    if (!ok && !fe->stopping && !r->cancelling &&
+        res.outcome != JC_ATTEMPT_START_FAILED &&
+        (res.outcome != JC_ATTEMPT_TIMEDOUT || nt->retry_on_timeout) &&
+        (nt->max_retries < 0 || it->tries <= nt->max_retries)) {
+        /* Retry this iteration at once, in the slot it just freed. */
+        it->attempt++;
+        if (fe_launch(fe, it) == 0)
+            return;
+    }
+    fe->done++;
+    if (!ok)
+        fe->failed++;
+    if (fe->done == fe->n || (fe->stopping && !fe->running)) {
+        fe_finish(fe);
+        return;
+    }
+    fe_pump(fe);
+}
+
+static int fe_launch(struct foreach_state *fe, struct fe_iter *it)
+{
+    struct jc_run *r = fe->r;
+    struct rtask *rt = &r->tasks[fe->i];
+    const struct jc_task *nt = rt->t->for_each_task;
+    struct ref_ctx ctx = {r, fe->i, json_array_get(fe->inputs, it->idx)};
+    struct jc_attempt_req req;
+    struct jc_attempt_result info;
+    struct cmd c;
+    char *tv;
+    int rc;
+
+    memset(&c, 0, sizeof(c));
+    it->tries++;
+    free(it->log_path);
+    it->log_path = ju_xasprintf("%s/logs/%lld/%s/%d.log", r->home,
+                                (long long)r->run_id, it->key, it->attempt);
+    tv = ju_xasprintf("%s/logs/%lld/%s.%d.values", r->home,
+                      (long long)r->run_id, it->key, it->attempt);
+    memset(&it->row, 0, sizeof(it->row));
+    it->row.run_id = r->run_id;
+    it->row.task_key = it->key;
+    it->row.attempt_number = it->attempt;
+    it->row.repair_id = r->repair_id;
+    it->row.life_cycle_state = (char *)"RUNNING";
+    it->row.start_ms = jc_now_ms();
+    it->row.exit_code = -1;
+    it->row.log_path = it->log_path;
+    it->row.read_bytes = -1;
+    it->row.write_bytes = -1;
+    it->row.executor = (char *)"local";
+    rc = build_cmd_for(r, nt, &ctx, &c, false);
+    free(it->resolved);
+    it->resolved = c.resolved ? json_dumps(c.resolved, JSON_COMPACT) : NULL;
+    it->row.resolved_params_json = it->resolved;
+    jc_run_dirty(r);
+    if (rc) {
+        free(it->msg);
+        it->msg = ju_xstrdup(jc_err_last());
+        it->row.state_message = it->msg;
+        it->row.life_cycle_state = (char *)"TERMINATED";
+        it->row.result_state = (char *)"FAILED";
+        it->row.end_ms = it->row.start_ms;
+        jc_store_task_run_insert(r->store, &it->row);
+        cmd_release(&c);
+        free(tv);
+        return rc;
+    }
+    jc_store_task_run_insert(r->store, &it->row);
+    add_env(r, it->key, it->attempt, it->row.task_run_id, tv, &c);
+    memset(&req, 0, sizeof(req));
+    req.run_id = r->run_id;
+    req.job_id = r->job_id;
+    req.task_run_id = it->row.task_run_id;
+    req.task_key = it->key;
+    req.attempt = it->attempt;
+    req.job = r->job;
+    req.task = nt;
+    req.argv = c.argv.v;
+    req.env = c.envp;
+    req.cwd = c.cwd;
+    req.log_path = it->log_path;
+    req.kill_grace_ms = r->opts.kill_grace_ms;
+    rc = r->local->ops->start(r->local, &req, fe_iter_done, it, &it->att);
+    cmd_release(&c);
+    free(tv);
+    if (rc) {
+        free(it->msg);
+        it->msg = ju_xstrdup(jc_err_last());
+        it->row.state_message = it->msg;
+        it->row.life_cycle_state = (char *)"TERMINATED";
+        it->row.result_state = (char *)"FAILED";
+        it->row.end_ms = jc_now_ms();
+        jc_store_task_run_update(r->store, &it->row);
+        return rc;
+    }
+    memset(&info, 0, sizeof(info));
+    r->local->ops->info(r->local, it->att, &info);
+    it->row.pid = info.pid;
+    it->row.pgid = info.pgid;
+    jc_store_task_run_update(r->store, &it->row);
+    fe->running++;
+    return 0;
+}
+
+static void fe_pump(struct foreach_state *fe)
+{
+    while (!fe->stopping && fe->running < fe->conc && fe->next < fe->n) {
+        struct fe_iter *it = &fe->its[fe->next++];
+
+        if (fe_launch(fe, it)) {
+            fe->done++;
+            fe->failed++;
+        }
+    }
+    if (fe->done == fe->n || (fe->stopping && !fe->running))
+        fe_finish(fe);
+}
+
+static void fe_stop(struct foreach_state *fe, enum jc_stop_reason why)
+{
+    struct jc_run *r = fe->r;
+    size_t k;
+
+    fe->stopping = true;
+    fe->why = why;
+    for (k = 0; k < fe->n; k++) {
+        if (fe->its[k].att)
+            r->local->ops->stop(r->local, fe->its[k].att, why);
+    }
+    if (!fe->running)
+        fe_finish(fe);
+}
+
+static void launch_foreach(struct jc_run *r, size_t i)
+{
+    struct rtask *rt = &r->tasks[i];
+    const struct jc_task *t = rt->t;
+    struct ref_ctx ctx = {r, i, NULL};
+    struct foreach_state *fe;
+    json_error_t jerr;
+    json_t *arr;
+    char *text = NULL, *m;
+    size_t k;
+
+    if (!t->for_each_task || !t->for_each_inputs) {
+        fail_before_start(r, i, "for_each_task needs inputs and a task", false);
+        return;
+    }
+    if (jc_run_task_is_remote(r->job, t->for_each_task, r->opts.force_remote)) {
+        fail_before_start(r, i, "for_each_task with a remote nested task "
+                          "runs on Databricks only", false);
+        return;
+    }
+    if (expand(&ctx, t->for_each_inputs, &text)) {
+        m = ju_xasprintf("for_each inputs: %s", jc_err_last());
+        fail_before_start(r, i, m, false);
+        free(m);
+        return;
+    }
+    arr = json_loads(text, JSON_DECODE_ANY, &jerr);
+    if (!json_is_array(arr) || json_array_size(arr) > FE_MAX_ITERATIONS) {
+        m = ju_xasprintf("for_each inputs must be a JSON array of at most %d "
+                         "elements: %s", FE_MAX_ITERATIONS,
+                         arr ? "not an array or too long" : jerr.text);
+        json_decref(arr);
+        free(text);
+        fail_before_start(r, i, m, false);
+        free(m);
+        return;
+    }
+    free(text);
+    fe = ju_xcalloc(1, sizeof(*fe));
+    fe->r = r;
+    fe->i = i;
+    fe->inputs = arr;
+    fe->n = json_array_size(arr);
+    fe->conc = t->for_each_concurrency > 0 ? (size_t)t->for_each_concurrency : 1;
+    fe->its = ju_xcalloc(fe->n + 1, sizeof(*fe->its));
+    for (k = 0; k < fe->n; k++) {
+        fe->its[k].fe = fe;
+        fe->its[k].idx = k;
+        fe->its[k].key = ju_xasprintf("%s[%zu]", t->task_key, k);
+    }
+    {
+        json_t *rv = json_pack("{s:{s:O}}", "for_each_task", "inputs", arr);
+        rt->resolved = json_dumps(rv, JSON_COMPACT);
+        json_decref(rv);
+    }
+    rt->row.resolved_params_json = rt->resolved;
+    m = ju_xasprintf("%zu iteration(s), concurrency %zu", fe->n, fe->conc);
+    set_msg(rt, m);
+    free(m);
+    rt->row.executor = (char *)"local";
+    jc_run_dirty(r);
+    jc_store_task_run_insert(r->store, &rt->row);
+    rt->task_run_id = rt->row.task_run_id;
+    rt->fe = fe;
+    rt->st = TS_RUNNING;
+    r->nrunning++;
+    if (t->timeout_seconds > 0)
+        uv_timer_start(jc_run_task_timer(r, i), on_timeout,
+                       (uint64_t)t->timeout_seconds * 1000, 0);
+    jc_run_emit(r, i, "RUNNING", JC_RESULT_NONE, "", 0);
+    fe_pump(fe);
+}
+
 void jc_run_expand_params(struct jc_run *r)
 {
-    struct ref_ctx ctx = {r, (size_t)-1};
+    struct ref_ctx ctx = {r, (size_t)-1, NULL};
     size_t k;
 
     for (k = 0; k < r->nparams; k++) {
@@ -882,7 +1249,7 @@ void jc_run_launch(struct jc_run *r, size_t i)
     free(dir);
 
     if (t->type == JC_TASK_CONDITION) {
-        struct ref_ctx ctx = {r, i};
+        struct ref_ctx ctx = {r, i, NULL};
         char *l = NULL, *rr = NULL;
         const char *outcome;
         json_t *j;
@@ -926,6 +1293,10 @@ void jc_run_launch(struct jc_run *r, size_t i)
         launch_child(r, i);
         return;
     }
+    if (t->type == JC_TASK_FOR_EACH) {
+        launch_foreach(r, i);
+        return;
+    }
     if (jc_run_task_is_remote(r->job, t, r->opts.force_remote)) {
         if (!r->opts.remote) {
             fail_before_start(r, i, "remote execution requested but no "
@@ -961,7 +1332,7 @@ void jc_run_launch(struct jc_run *r, size_t i)
     }
     rt->task_run_id = rt->row.task_run_id;
     if (ex == r->local)
-        add_run_env(r, i, &c);
+        add_env(r, t->task_key, rt->attempt, rt->task_run_id, rt->tv_path, &c);
 
     memset(&req, 0, sizeof(req));
     req.run_id = r->run_id;

@@ -15,6 +15,7 @@
 #include "jobctl/run.h"
 
 struct jc_dag;
+struct foreach_state;
 
 enum task_state {
     TS_BLOCKED = 0, /* waiting for parents */
@@ -62,6 +63,7 @@ struct rtask {
     struct jc_job *child_job;
     json_t *child_settings;
     bool child_timedout;
+    struct foreach_state *fe; /* for_each_task in flight */
 };
 
 struct jc_run {
