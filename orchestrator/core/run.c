@@ -482,6 +482,18 @@ static void update_history(struct jc_run *r, int64_t end)
     }
     last = json_array_get(h, json_array_size(h) - 1);
     if (json_is_object(last)) {
+        struct jc_task_run_row *trs;
+        size_t ntr, k;
+        json_t *ids = json_array();
+
+        if (!jc_store_task_run_list(r->store, r->run_id, &trs, &ntr)) {
+            for (k = 0; k < ntr; k++) {
+                if (trs[k].repair_id == r->repair_id)
+                    json_array_append_new(ids, json_integer(trs[k].task_run_id));
+            }
+            jc_task_run_rows_free(trs, ntr);
+        }
+        json_object_set_new(last, "task_run_ids", ids);
         json_object_set_new(last, "end_time", json_integer(end));
         json_object_set_new(last, "state",
                             json_pack("{s:s, s:s}", "life_cycle_state",

@@ -83,6 +83,10 @@ def main():
         hist = run["repair_history"]
         check([h["type"] for h in hist] == ["ORIGINAL", "REPAIR"] and
               hist[1]["id"] == 1, "repair history %r" % hist)
+        rerun = sorted(t["run_id"] for t in run["tasks"]
+                       if t.get("repair_id") == 1)
+        check(sorted(hist[1]["task_run_ids"]) == rerun and len(rerun) == 2,
+              "repair task_run_ids %r vs %r" % (hist[1]["task_run_ids"], rerun))
         e.jobctl("repair", str(run_id), check=1)  # nothing failed any more
         p = e.jobctl("repair", str(run_id), "--task", "side", "--json", check=0)
         run = json.loads(p.stdout)
