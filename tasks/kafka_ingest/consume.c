@@ -19,10 +19,12 @@
 #define CONSUME_BATCH 4096
 
 static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t got_signal;
 
 static void on_signal(int sig)
 {
     (void)sig;
+    got_signal = 1;
     stop_requested = 1;
 }
 
@@ -218,6 +220,10 @@ int ingest_run(struct ingest_state *st, rd_kafka_t *rk)
     }
     if (!rc)
         rc = ingest_flush(st, 1);
+    if (!rc && got_signal && !st->opts.continuous && !all_done(st))
+        rc = jc_err_set(JC_EBUSY, "interrupted before the end of the topic "
+                                  "(what was read is committed; a re-run "
+                                  "resumes)");
     {
         int wrc = ingest_writer_stop(st);
         if (!rc)

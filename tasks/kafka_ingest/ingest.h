@@ -28,6 +28,7 @@ struct ingest_opts {
     double max_seconds; /* continuous: stop after this long (0 = never) */
     const char *topic;
     const char *group; /* appId prefix */
+    char *cluster;     /* Kafka cluster id (part of the appId) */
     const char *codec; /* Parquet codec, NULL = the table's default */
 };
 

@@ -190,6 +190,12 @@ int main(int argc, char **argv)
         rd_kafka_destroy(rk);
         return TASK_EXIT_RETRY;
     }
+    {
+        char *cid = rd_kafka_clusterid(rk, 10000);
+        st->opts.cluster = ju_xstrdup(cid && *cid ? cid : "unknown-cluster");
+        if (cid)
+            rd_kafka_mem_free(rk, cid);
+    }
     rc = ingest_open_tables(st);
     if (!rc)
         rc = ingest_load_offsets(st);
@@ -229,6 +235,7 @@ int main(int argc, char **argv)
     if (st->quar)
         lake_table_close(st->quar);
     free(st->parts);
+    free(st->opts.cluster);
     free(st);
     return exit_code;
 }

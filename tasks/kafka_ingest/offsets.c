@@ -56,10 +56,13 @@ void ingest_hold_point(void)
         usleep(10000);
 }
 
+/* "<group>:<cluster id>:<topic>:<partition>": offsets belong to one
+ * cluster; a new cluster (e.g. a restarted embedded broker, whose topic
+ * starts again at offset 0) starts from its beginning. */
 char *ingest_app_id(const struct ingest_state *st, int32_t partition)
 {
-    return ju_xasprintf("%s:%s:%d", st->opts.group, st->opts.topic,
-                        (int)partition);
+    return ju_xasprintf("%s:%s:%s:%d", st->opts.group, st->opts.cluster,
+                        st->opts.topic, (int)partition);
 }
 
 int ingest_open_tables(struct ingest_state *st)
