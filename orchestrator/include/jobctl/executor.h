@@ -107,10 +107,12 @@ struct jc_executor {
 };
 
 /*
- * The local subprocess executor: posix_spawn into a new session/process
- * group (no shell), stdout+stderr to req->log_path, wait4() rusage,
- * /proc/<pid>/io bytes, group kill escalation SIGTERM -> grace -> SIGKILL,
- * and any process left in the group after the leader exits is killed.
+ * The local subprocess executor: posix_spawn into a new process group
+ * (pgid = pid; no shell), stdout+stderr relayed to req->log_path (created
+ * on the first byte), exits seen through pidfds (SIGCHLD fallback),
+ * wait4() rusage, /proc/<pid>/io bytes, group kill escalation SIGTERM ->
+ * grace -> SIGKILL, and any process left in the group after the leader
+ * exits is killed. One executor can serve several runs on its loop.
  */
 int jc_executor_local_new(struct jc_executor **out, uv_loop_t *loop);
 
