@@ -852,6 +852,8 @@ static void launch_child(struct jc_run *r, size_t i)
 struct fe_iter {
     struct foreach_state *fe;
     size_t idx;
+    int64_t started_ms;
+    bool timed_out;
     char *key;           /* "<task_key>[<idx>]" */
     int attempt;
     int tries;
@@ -871,6 +873,8 @@ struct foreach_state {
     struct fe_iter *its;
     bool stopping;
     enum jc_stop_reason why;
+    uv_timer_t tick;     /* nested task timeout_seconds, per iteration */
+    bool tick_inited;
 };
 
 static void fe_pump(struct foreach_state *fe);
@@ -889,6 +893,35 @@ static void fe_free(struct foreach_state *fe)
     free(fe->its);
     json_decref(fe->inputs);
     free(fe);
+}
+
+static void fe_tick_closed(uv_handle_t *h)
+{
+    struct foreach_state *fe = h->data;
+    struct jc_run *r = fe->r;
+
+    fe_free(fe);
+    r->open_handles--;
+    jc_run_maybe_done(r);
+}
+
+/* Stop iterations running longer than the nested task's timeout. */
+static void fe_tick(uv_timer_t *t)
+{
+    struct foreach_state *fe = t->data;
+    struct jc_run *r = fe->r;
+    int64_t limit = r->tasks[fe->i].t->for_each_task->timeout_seconds * 1000;
+    int64_t now = jc_now_ms();
+    size_t k;
+
+    for (k = 0; k < fe->n; k++) {
+        struct fe_iter *it = &fe->its[k];
+
+        if (it->att && !it->timed_out && now - it->started_ms >= limit) {
+            it->timed_out = true;
+            r->local->ops->stop(r->local, it->att, JC_STOP_TIMEOUT);
+        }
+    }
 }
 
 static void fe_finish(struct foreach_state *fe)
@@ -918,7 +951,13 @@ static void fe_finish(struct foreach_state *fe)
         jc_store_event_add(r->store, r->run_id, rt->t->task_key, "task.end",
                            rt->message);
     rt->fe = NULL;
-    fe_free(fe);
+    if (fe->tick_inited) {
+        uv_timer_stop(&fe->tick);
+        r->open_handles++;
+        uv_close((uv_handle_t *)&fe->tick, fe_tick_closed);
+    } else {
+        fe_free(fe);
+    }
     r->nrunning--;
     if (rt->timer)
         uv_timer_stop(&rt->timer->timer);
@@ -1011,6 +1050,8 @@ static int fe_launch(struct foreach_state *fe, struct fe_iter *it)
 
     memset(&c, 0, sizeof(c));
     it->tries++;
+    it->timed_out = false;
+    it->started_ms = jc_now_ms();
     free(it->log_path);
     it->log_path = ju_xasprintf("%s/logs/%lld/%s/%d.log", r->home,
                                 (long long)r->run_id, it->key, it->attempt);
@@ -1174,6 +1215,12 @@ static void launch_foreach(struct jc_run *r, size_t i)
     jc_run_dirty(r);
     jc_store_task_run_insert(r->store, &rt->row);
     rt->task_run_id = rt->row.task_run_id;
+    if (t->for_each_task->timeout_seconds > 0) {
+        uv_timer_init(r->loop, &fe->tick);
+        fe->tick.data = fe;
+        fe->tick_inited = true;
+        uv_timer_start(&fe->tick, fe_tick, 250, 250);
+    }
     rt->fe = fe;
     rt->st = TS_RUNNING;
     r->nrunning++;

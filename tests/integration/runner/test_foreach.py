@@ -77,6 +77,15 @@ def main():
         each = [t for t in run["tasks"] if t["task_key"] == "each"][0]
         check(each["state"]["state_message"] == "2 of 3 iteration(s) succeeded",
               "message %r" % each["state"]["state_message"])
+        # The nested task's timeout_seconds applies to each iteration.
+        slow = {"name": "feslow", "tasks": [{"task_key": "each", "for_each_task": {
+            "inputs": "[1, 30]", "concurrency": 2,
+            "task": {"task_key": "it", "timeout_seconds": 2,
+                     "command_task": {"command": ["sleep", "{{input}}"]}}}}]}
+        run, _ = e.run(e.job("feslow.json", slow), want_exit=1)
+        r = results(run)
+        check(r["each[0]"] == "SUCCESS" and r["each[1]"] == "TIMEDOUT" and
+              r["each"] == "FAILED", "iteration timeout %r" % r)
         # Not an array: the task fails with a message.
         nar = {"name": "fenar", "tasks": [{"task_key": "each", "for_each_task": {
             "inputs": json.dumps({"a": 1}),
