@@ -50,7 +50,8 @@ struct lake_txn {
     int remove_all;
     int optimize;
     enum lake_codec codec;
-    int num_indexed;                /* delta.dataSkippingNumIndexedCols */
+    int num_indexed; /* delta.dataSkippingNumIndexedCols */
+    int dictionary;
     struct lake_schema data_schema; /* table schema minus partitions */
 };
 
@@ -106,6 +107,11 @@ int lake_txn_begin(struct lake_table *t, struct lake_txn **out)
     tx->read_version = t->snap->version;
     tx->codec = LAKE_CODEC_SNAPPY;
     tx->num_indexed = 32;
+    {
+        const char *d = lake_table_config(t, "jobctl.parquet.dictionary");
+
+        tx->dictionary = !(d && !strcmp(d, "false"));
+    }
     {
         const char *n =
             lake_table_config(t, "delta.dataSkippingNumIndexedCols");
@@ -258,6 +264,7 @@ int lake_txn__write_file(struct lake_txn *tx, const struct lake_batch *data,
                                                : "");
     abs = ju_xasprintf("%s/%s", tx->t->path, ju_buf_str(&rel));
     opts.codec = tx->codec;
+    opts.dictionary = tx->dictionary != 0;
     rc = lake_parquet_write_file(abs, data, &opts, &st);
     if (rc) {
         unlink(abs);
@@ -486,6 +493,11 @@ int lake_txn_append(struct lake_txn *tx, const struct lake_batch *batch)
 int lake_txn_set_codec(struct lake_txn *tx, const char *codec)
 {
     return lake_codec_parse(&tx->codec, codec);
+}
+
+void lake_txn_set_dictionary(struct lake_txn *tx, int on)
+{
+    tx->dictionary = on != 0;
 }
 
 int lake_txn_set_app_txn(struct lake_txn *tx, const char *app_id,

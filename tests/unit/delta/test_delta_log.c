@@ -322,6 +322,33 @@ static void test_delta_log_string_stats_truncated(void **state)
     free(dir);
 }
 
+static void test_delta_log_codec_and_dictionary(void **state)
+{
+    struct lake_table *t = NULL;
+    char *dir = new_table(&t);
+    struct lake_txn *tx = NULL;
+    struct lake_batch *b = make_batch(lake_table_schema(t), 0, 50, "x", "v");
+    struct lake_batch *back = NULL;
+    const struct lake_file *f;
+
+    (void)state;
+    assert_int_equal(lake_txn_begin(t, &tx), 0);
+    assert_int_equal(lake_txn_set_codec(tx, "zstd"), 0);
+    assert_int_not_equal(lake_txn_set_codec(tx, "lzo9"), 0);
+    lake_txn_set_dictionary(tx, 0);
+    assert_int_equal(lake_txn_append(tx, b), 0);
+    assert_int_equal(lake_txn_commit(tx, NULL, NULL, NULL), 0);
+    f = &lake_table_snapshot(t)->files[0];
+    assert_non_null(strstr(f->path, ".zstd.parquet"));
+    assert_int_equal(lake_table_read_file(t, f, NULL, &back), 0);
+    assert_int_equal(back->num_rows, 50);
+    lake_batch_free(back);
+    lake_batch_free(b);
+    lake_table_close(t);
+    jt_rmtree(dir);
+    free(dir);
+}
+
 static void test_delta_log_num_indexed_cols(void **state)
 {
     char *dir = jt_tmpdir();
@@ -402,6 +429,7 @@ int main(void)
         cmocka_unit_test(test_delta_log_checkpoints),
         cmocka_unit_test(test_delta_log_string_stats_truncated),
         cmocka_unit_test(test_delta_log_num_indexed_cols),
+        cmocka_unit_test(test_delta_log_codec_and_dictionary),
         cmocka_unit_test(test_delta_log_writer_rules),
     };
 

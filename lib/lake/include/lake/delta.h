@@ -224,6 +224,10 @@ int lake_txn_append(struct lake_txn *tx, const struct lake_batch *batch);
  * the table's jobctl.parquet.codec property), "zstd", "gzip",
  * "uncompressed". JC_EINVAL for other names. */
 int lake_txn_set_codec(struct lake_txn *tx, const char *codec);
+/* Dictionary encoding for files this transaction writes (default on, or
+ * the table's jobctl.parquet.dictionary property "true"/"false"). Off
+ * saves the dictionary attempt on high-cardinality data. */
+void lake_txn_set_dictionary(struct lake_txn *tx, int on);
 /* Record txn(app_id, version) in the commit (exactly-once marker). */
 int lake_txn_set_app_txn(struct lake_txn *tx, const char *app_id,
                          int64_t version);
