@@ -17,7 +17,7 @@ cc -O2 -o "$WORK/bare_consumer" bench/ingest/bare_consumer.c -lrdkafka
 BROKER=$!
 trap 'kill $BROKER 2>/dev/null || true; wait $BROKER 2>/dev/null || true; rm -rf "$WORK"' EXIT INT TERM
 while [ ! -s "$JOBCTL_HOME/kafka.bootstrap" ]; do sleep 0.1; done
-B=$(cat "$JOBCTL_HOME/kafka.bootstrap")
+B=$(head -n 1 "$JOBCTL_HOME/kafka.bootstrap")
 
 echo "producing $N events (32 partitions, zstd)..."
 "$BIN/jobctl-producer" --count "$N" --quiet --seed 1 >/dev/null

@@ -68,6 +68,30 @@ int kafkaconf_bootstrap(char **out)
     return 0;
 }
 
+char *kafkaconf_instance(void)
+{
+    const char *b = getenv("KAFKA_BOOTSTRAP");
+    char *home, *path, line[256], *r = NULL;
+    FILE *f;
+
+    if (b && *b)
+        return NULL;
+    home = task_home();
+    path = ju_xasprintf("%s/kafka.bootstrap", home);
+    free(home);
+    f = fopen(path, "r");
+    free(path);
+    if (!f)
+        return NULL;
+    while (!r && fgets(line, sizeof(line), f)) {
+        char *t = trim(line);
+        if (!strncmp(t, "instance=", 9) && t[9])
+            r = ju_xstrdup(t + 9);
+    }
+    fclose(f);
+    return r;
+}
+
 int kafkaconf_set(rd_kafka_conf_t *conf, const char *key, const char *val)
 {
     char errstr[512];

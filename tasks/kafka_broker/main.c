@@ -6,9 +6,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include <librdkafka/rdkafka.h>
@@ -155,7 +157,21 @@ int main(int argc, char **argv)
         rc = task_mkdirs(dir);
         free(dir);
     }
-    line = ju_xasprintf("%s\n", bootstraps);
+    /* Line 2: a random id of this broker instance. Its cluster id is not
+     * unique across restarts, and a restart starts every topic again at
+     * offset 0, so consumers key their stored offsets on this too. */
+    {
+        unsigned char rnd[8];
+        char hex[17];
+        size_t k;
+        if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
+            uint64_t x = (uint64_t)task_now_us() ^ (uint64_t)getpid() << 32;
+            memcpy(rnd, &x, sizeof(rnd));
+        }
+        for (k = 0; k < sizeof(rnd); k++)
+            snprintf(hex + 2 * k, 3, "%02x", rnd[k]);
+        line = ju_xasprintf("%s\ninstance=%s\n", bootstraps, hex);
+    }
     if (!rc)
         rc = write_atomic(path, line);
     free(line);

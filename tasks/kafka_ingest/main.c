@@ -192,7 +192,11 @@ int main(int argc, char **argv)
     }
     {
         char *cid = rd_kafka_clusterid(rk, 10000);
-        st->opts.cluster = ju_xstrdup(cid && *cid ? cid : "unknown-cluster");
+        char *inst = kafkaconf_instance();
+        const char *c = cid && *cid ? cid : "unknown-cluster";
+        st->opts.cluster =
+            inst ? ju_xasprintf("%s-%s", c, inst) : ju_xstrdup(c);
+        free(inst);
         if (cid)
             rd_kafka_mem_free(rk, cid);
     }

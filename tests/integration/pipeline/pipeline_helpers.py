@@ -69,7 +69,8 @@ class Broker:
         deadline = time.time() + 20
         while time.time() < deadline:
             if os.path.exists(path) and open(path).read().strip():
-                self.bootstrap = open(path).read().strip()
+                # line 1: host:port; line 2: instance=<random id>
+                self.bootstrap = open(path).read().split("\n")[0].strip()
                 return
             if self.proc.poll() is not None:
                 break

@@ -26,6 +26,9 @@ with Broker(home, partitions=3, topics=["stream-input", "other"]) as b:
                        text=True, capture_output=True, timeout=30)
     check("3 partitions" in p.stdout, "stream-input lacks 3 partitions:\n" +
           p.stdout)
+    lines = open(os.path.join(home, "kafka.bootstrap")).read().split("\n")
+    check(lines[0] == b.bootstrap and lines[1].startswith("instance="),
+          "kafka.bootstrap content: %r" % lines)
 check(not os.path.exists(os.path.join(home, "kafka.bootstrap")),
       "kafka.bootstrap left behind after SIGTERM")
 check(b.proc.returncode == 0, "broker exited %s" % b.proc.returncode)

@@ -16,6 +16,13 @@ const char *kafkaconf_topic(void);
  */
 int kafkaconf_bootstrap(char **out);
 /*
+ * Instance id of the embedded broker ("instance=" line of
+ * $JOBCTL_HOME/kafka.bootstrap) when that file gives the bootstrap
+ * servers; NULL otherwise (KAFKA_BOOTSTRAP set, or no such line).
+ * Malloc'd.
+ */
+char *kafkaconf_instance(void);
+/*
  * Fill conf with bootstrap.servers, SASL settings and KAFKA_CONFIG lines.
  * On error the message names the property but never a secret value.
  */
