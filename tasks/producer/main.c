@@ -161,6 +161,17 @@ static void json_escape(FILE *f, const char *s, size_t n)
     fputc('"', f);
 }
 
+static const char usage_text[] =
+    "usage: jobctl produce [--count N] [--rate EPS] [--duplicates P] "
+    "[--late P]\n"
+    "                      [--anomalies P] [--malformed P] [--seed S] "
+    "[--partitions N]\n"
+    "                      [--topic T] [--manifest FILE] [--first-id N] "
+    "[--quiet]\n"
+    "P are fractions 0..1 of the messages; --partitions N spreads keys over "
+    "the\nfirst N partitions; KAFKA_BOOTSTRAP (else "
+    "$JOBCTL_HOME/kafka.bootstrap),\nKAFKA_TOPIC (default stream-input).\n";
+
 static const char *const known_opts[] = {
     "count",     "rate",  "duplicates", "late",  "anomalies",
     "malformed", "seed",  "partitions", "topic", "manifest",
@@ -209,6 +220,10 @@ int main(int argc, char **argv)
     int tty = isatty(STDERR_FILENO), quiet;
 
     ju_log_init_from_env();
+    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        printf("%s", usage_text);
+        return TASK_EXIT_OK;
+    }
     if (task_check_args(argc, argv, known_opts) ||
         task_param_long(argc, argv, "count", 1000, 0, 1000000000L, &count) ||
         task_param_double(argc, argv, "rate", 0, 0, 1e9, &rate) ||
@@ -222,10 +237,7 @@ int main(int argc, char **argv)
         task_param_long(argc, argv, "first-id", 1, 0, 1000000000000L,
                         &first_id)) {
         fprintf(stderr, "jobctl-producer: %s\n", jc_err_last());
-        fprintf(stderr, "usage: jobctl produce [--count N] [--rate EPS] "
-                        "[--duplicates P] [--late P] [--anomalies P] "
-                        "[--malformed P] [--seed S] [--partitions N] "
-                        "[--topic T] [--manifest FILE] [--first-id N]\n");
+        fprintf(stderr, "%s", usage_text);
         return TASK_EXIT_USAGE;
     }
     if (p_dup + p_bad > 1) {
