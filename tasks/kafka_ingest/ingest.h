@@ -30,6 +30,7 @@ struct ingest_opts {
     const char *group; /* appId prefix */
     char *cluster;     /* Kafka cluster id (part of the appId) */
     const char *codec; /* Parquet codec, NULL = the table's default */
+    int dictionary;    /* Parquet dictionary encoding for bronze files */
 };
 
 /* One topic-partition being consumed. */

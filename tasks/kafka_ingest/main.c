@@ -20,7 +20,7 @@
 static const char *const known_opts[] = {
     "available-now", "continuous",  "batch-size", "linger-ms",
     "max-batches",   "max-seconds", "topic",      "group",
-    "print-config",  "codec",       NULL};
+    "print-config",  "codec",       "dictionary", NULL};
 
 static void usage(void)
 {
@@ -28,7 +28,8 @@ static void usage(void)
             "usage: jobctl-bronze-ingest [--available-now | --continuous] "
             "[--batch-size N] [--linger-ms MS] [--max-batches N] "
             "[--max-seconds S] [--topic T] [--group G] "
-            "[--codec snappy|zstd|gzip|uncompressed] [--print-config]\n");
+            "[--codec snappy|zstd|gzip|uncompressed] [--dictionary[=on]] "
+            "[--print-config]\n");
 }
 
 static int is_secret(const char *key)
@@ -170,6 +171,9 @@ int main(int argc, char **argv)
         usage();
         return TASK_EXIT_USAGE;
     }
+    v = task_param(argc, argv, "dictionary");
+    st->opts.dictionary =
+        v && (!strcmp(v, "on") || !strcmp(v, "true") || !strcmp(v, "1") || !*v);
     v = task_param(argc, argv, "group");
     if (!v || !*v)
         v = getenv("KAFKA_GROUP_ID");

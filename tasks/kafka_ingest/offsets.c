@@ -170,6 +170,7 @@ static int commit_bronze(struct ingest_state *st, struct ingest_set *set)
         lake_txn_abort(tx);
         return rc;
     }
+    lake_txn_set_dictionary(tx, st->opts.dictionary);
     for (i = 0; i < st->nparts; i++) {
         if (!set->bronze_rows[i])
             continue;
