@@ -229,8 +229,9 @@ int ingest_run(struct ingest_state *st, rd_kafka_t *rk)
         if (!rc)
             rc = wrc;
     }
-    log_debug("consume wait seconds=%.3f total=%.3f", t_wait,
-              task_mono() - run_start);
+    log_debug("consume wait seconds=%.3f flush wait=%.3f writer busy=%.3f "
+              "total=%.3f",
+              t_wait, st->t_flush_wait, st->t_writer, task_mono() - run_start);
     free(msgs);
     rd_kafka_queue_destroy(q);
     rd_kafka_assign(rk, NULL);

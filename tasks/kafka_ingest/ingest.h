@@ -76,6 +76,7 @@ struct ingest_state {
     pthread_cond_t cv;
     struct ingest_set *pending; /* handed over, not yet taken */
     int busy, quit, writer_rc;
+    double t_flush_wait, t_writer; /* seconds, for the debug log */
     char writer_err[512];
     /* totals */
     int64_t n_valid, n_invalid, n_skipped, n_batches;

@@ -281,7 +281,9 @@ static void *writer_main(void *arg)
         st->pending = NULL;
         st->busy = 1;
         pthread_mutex_unlock(&st->mu);
+        st->t_writer -= task_mono();
         rc = st->writer_rc ? st->writer_rc : commit_set(st, set);
+        st->t_writer += task_mono();
         pthread_mutex_lock(&st->mu);
         if (rc && !st->writer_rc) {
             st->writer_rc = rc;
@@ -318,9 +320,11 @@ int ingest_flush(struct ingest_state *st, int final)
         st->parts[i].flushed = st->parts[i].consumed;
     }
     set->final = final;
+    st->t_flush_wait -= task_mono();
     pthread_mutex_lock(&st->mu);
     while (st->pending || st->busy)
         pthread_cond_wait(&st->cv, &st->mu);
+    st->t_flush_wait += task_mono();
     rc = st->writer_rc;
     if (!rc) {
         st->pending = set;
