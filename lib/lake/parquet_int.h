@@ -2,7 +2,8 @@
  * parquet_int.h: internals shared by the Parquet files of lib/lake:
  * footer/page-header structures (parquet_meta.c), the leaf layout that maps
  * lake fields to Parquet leaves with definition/repetition levels
- * (parquet_schema.c), level/value encodings (parquet_encode.c) and codecs.
+ * (parquet_schema.c), level/value encodings (parquet_encode.c), codecs, and
+ * the writer state shared by parquet_write{,_page,_stats}.c.
  * Not a public API: only parquet_*.c and codec.c include it.
  */
 #ifndef JOBCTL_LAKE_PARQUET_INT_H
@@ -288,5 +289,149 @@ void lake_parquet__stats_copy(struct lake_column_stats *dst,
 /* Decode PLAIN stats bytes of leaf into v (false if unusable). */
 bool lake_parquet__stat_decode(struct lake_value *v, const struct pq_leaf *lf,
                                const uint8_t *p, size_t n);
+
+/* ---- writer (parquet_write.c, parquet_write_page.c, parquet_write_stats.c) */
+
+/* Statistics accumulator for one leaf. */
+struct sacc {
+    bool has;
+    int64_t nulls;
+    int64_t values;
+    int64_t imin;
+    int64_t imax;
+    lake_i128 qmin;
+    lake_i128 qmax;
+    double fmin;
+    double fmax;
+    struct ju_buf smin;
+    struct ju_buf smax;
+};
+
+struct bytes_ref {
+    const char *p;
+    size_t n;
+};
+
+struct chunk_meta {
+    int64_t num_values;
+    int64_t uncompressed;
+    int64_t compressed;
+    int64_t data_page_offset;
+    int64_t dict_page_offset; /* -1 if none */
+    bool enc_plain;
+    bool enc_dict;
+    struct sacc st;
+};
+
+struct rg_meta {
+    int64_t num_rows;
+    int64_t file_offset;
+    int64_t total_bytes;
+    int64_t total_compressed;
+    struct chunk_meta *chunks; /* one per leaf */
+};
+
+struct wleaf {
+    const struct pq_leaf *lf;
+    int kind;     /* 0 fixed, 1 bytes, 2 boolean */
+    size_t width; /* lake storage width (fixed) */
+    size_t pw;    /* physical width (fixed), 0 for bytes */
+    bool dict_ok; /* type allows a dictionary */
+    bool use_dict;
+    bool dict_full;    /* switched to PLAIN for the rest of the chunk */
+    bool dict_decided; /* first page flushed: dictionary kept or dropped */
+    /* pending page */
+    struct ju_buf rep;
+    struct ju_buf def;
+    struct ju_buf vals; /* PLAIN physical bytes (bools: one byte each) */
+    uint32_t *idx;
+    size_t n_idx;
+    size_t cap_idx;
+    size_t page_values;
+    size_t page_nonnull;
+    /* dictionary (per column chunk) */
+    struct ju_buf dict_plain;
+    size_t dict_n;
+    uint32_t *slots;
+    size_t slot_mask; /* slots has slot_mask + 1 entries; 0 = none */
+    uint64_t *dkeys;  /* fixed: key per entry */
+    uint32_t *doff;   /* bytes: offset of the entry's bytes in dict_plain */
+    uint32_t *dlen;
+    size_t dcap;
+    /* chunk */
+    struct ju_buf chunk; /* data pages with headers */
+    size_t chunk_pages;
+    struct chunk_meta cm;
+    /* stats */
+    struct sacc file_st;
+    /* scratch */
+    uint8_t *gather;
+    size_t gather_cap;
+    struct bytes_ref *refs;
+    size_t refs_cap;
+    size_t *pos;
+    size_t pos_cap;
+};
+
+struct lake_parquet_writer {
+    int fd;
+    char *path;
+    struct lake_schema schema;
+    struct pq_layout lo;
+    struct lake_parquet_write_opts opts;
+    char *created_by;
+    uint64_t file_pos;
+    struct wleaf *leaves;
+    int64_t rg_rows;
+    int64_t total_rows;
+    struct rg_meta *rgs;
+    size_t n_rgs;
+    int64_t *top_nulls;
+    size_t n_kv;
+    char **kv_keys;
+    char **kv_vals;
+    struct ju_buf page; /* uncompressed page body */
+    struct ju_buf comp; /* compressed body */
+    struct ju_buf hdr;  /* page header */
+    struct ju_buf lvl;  /* encoded levels */
+    int err;
+};
+
+/* parquet_write_page.c: per-leaf encoder */
+void lake_parquet__wleaf_init(struct lake_parquet_writer *w, struct wleaf *wl,
+                              const struct pq_leaf *lf);
+void lake_parquet__wleaf_release(struct wleaf *wl);
+/* Append rows [a, b) of the batch to leaf wl's pending page. */
+int lake_parquet__leaf_add_rows(struct lake_parquet_writer *w, struct wleaf *wl,
+                                const struct lake_batch *batch, size_t a,
+                                size_t b);
+/* Estimated encoded size of wl's pending page. */
+size_t lake_parquet__pending_bytes(const struct wleaf *wl);
+/* Encode, compress and append wl's pending page to its chunk buffer. */
+int lake_parquet__flush_page(struct lake_parquet_writer *w, struct wleaf *wl);
+void lake_parquet__dict_reset(struct wleaf *wl);
+void lake_parquet__write_page_header(struct ju_buf *h, int type, size_t unc,
+                                     size_t comp, size_t num_values,
+                                     int encoding, bool dict);
+/* Convert n lake-storage values to PLAIN physical bytes at dst. */
+void lake_parquet__to_phys(const struct wleaf *wl, const void *src, size_t n,
+                           uint8_t *dst);
+void lake_parquet__put_u32le(uint8_t *p, uint32_t v);
+
+/* parquet_write_stats.c: statistics accumulator */
+void lake_parquet__sacc_release(struct sacc *s);
+void lake_parquet__sacc_bytes(struct sacc *s, const char *p, size_t n);
+void lake_parquet__sacc_merge(struct sacc *dst, const struct sacc *src,
+                              int cat);
+/* 0 integer-like, 1 int128, 2 float, 3 bytes */
+int lake_parquet__stat_cat(const struct pq_leaf *lf);
+/* Update stats from n contiguous lake-storage values. */
+void lake_parquet__stats_fixed(struct sacc *s, const struct wleaf *wl,
+                               const void *src, size_t n);
+/* PLAIN footer bytes of the min (or max) of s. */
+void lake_parquet__stat_bytes(const struct wleaf *wl, const struct sacc *s,
+                              bool max, struct ju_buf *out);
+void lake_parquet__fill_stats(struct lake_parquet_writer *w,
+                              struct lake_parquet_file_stats *st);
 
 #endif
