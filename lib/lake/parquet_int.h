@@ -3,7 +3,8 @@
  * footer/page-header structures (parquet_meta.c), the leaf layout that maps
  * lake fields to Parquet leaves with definition/repetition levels
  * (parquet_schema.c), level/value encodings (parquet_encode.c), codecs, and
- * the writer state shared by parquet_write{,_page,_stats}.c.
+ * the reader and writer state shared by parquet_read{,_page,_values}.c and
+ * parquet_write{,_page,_stats}.c.
  * Not a public API: only parquet_*.c and codec.c include it.
  */
 #ifndef JOBCTL_LAKE_PARQUET_INT_H
@@ -433,5 +434,58 @@ void lake_parquet__stat_bytes(const struct wleaf *wl, const struct sacc *s,
                               bool max, struct ju_buf *out);
 void lake_parquet__fill_stats(struct lake_parquet_writer *w,
                               struct lake_parquet_file_stats *st);
+
+/* ---- reader (parquet_read.c, parquet_read_page.c, parquet_read_values.c) */
+
+struct lake_parquet_reader {
+    char *name;
+    const uint8_t *data;
+    size_t size;
+    bool mapped;
+    size_t footer_start; /* first byte of FileMetaData */
+    struct pq_filemeta meta;
+    struct lake_schema schema;
+    struct pq_layout lo;
+    size_t n_sel;
+    size_t *sel; /* top-level field index per batch column */
+    struct lake_schema batch_schema;
+    /* scratch */
+    uint8_t *page;
+    size_t page_cap;
+    uint8_t *rep;
+    uint8_t *def;
+    uint8_t *mask;
+    size_t lvl_cap;
+    uint32_t *idx;
+    size_t idx_cap;
+    int64_t *i64;
+    size_t i64_cap;
+    uint8_t *raw;
+    size_t raw_cap;
+    struct lake_column dict;
+    bool dict_valid;
+};
+
+/* parquet_read.c: errors name the file; scratch buffers grow by doubling */
+__attribute__((format(printf, 3, 4))) int
+lake_parquet__reader_err(const struct lake_parquet_reader *r, int code,
+                         const char *fmt, ...);
+#define RERR(r, code, ...) lake_parquet__reader_err((r), (code), __VA_ARGS__)
+void *lake_parquet__scratch(void *p, size_t *cap, size_t need, size_t elem);
+
+/* parquet_read_page.c: decode chunk li of row group rg into cols[] (the
+ * column of each node of the leaf, cols[0] the top-level column). */
+int lake_parquet__read_chunk(struct lake_parquet_reader *r, size_t rg,
+                             size_t li, struct lake_column **cols);
+
+/* parquet_read_values.c: n PLAIN values (dictionary pages use it too) */
+int lake_parquet__decode_plain(struct lake_parquet_reader *r,
+                               const struct pq_leaf *lf, struct lake_column *c,
+                               const uint8_t *p, size_t len, size_t n);
+/* n non-null values in encoding enc appended to c */
+int lake_parquet__decode_values(struct lake_parquet_reader *r,
+                                const struct pq_leaf *lf, struct lake_column *c,
+                                int enc, const uint8_t *p, size_t len,
+                                size_t n);
 
 #endif
