@@ -1,7 +1,8 @@
 /*
  * spec_int.h: internals shared by the job loaders (spec.c JSON, yaml.c,
- * bundle.c) and the validator (spec_validate.c): the node -> file:line:col
- * map and the notes collected while building the model.
+ * bundle.c), the model builder (spec_model.c) and the validator
+ * (spec_validate.c): the node -> file:line:col map (spec_loc.c) and the
+ * notes collected while building the model.
  */
 #ifndef JOBCTL_CORE_SPEC_INT_H
 #define JOBCTL_CORE_SPEC_INT_H
@@ -40,6 +41,7 @@ struct jc_spec_priv {
     pthread_mutex_t lock;
 };
 
+/* spec_loc.c */
 struct jc_spec_priv *jc_spec__priv_new(void);
 void jc_spec__priv_free(struct jc_spec_priv *p);
 /* Keep a copy of a file name for the lifetime of the job; returns it. */
@@ -57,8 +59,8 @@ void jc_spec__index_json(struct jc_spec_priv *p, const char *file,
                          const char *text, size_t len, json_t *root, bool full);
 
 /*
- * Build the model from a settings object (borrowed; a reference is taken)
- * and the document it came from. Takes ownership of priv.
+ * spec_model.c: build the model from a settings object (borrowed; a reference
+ * is taken) and the document it came from. Takes ownership of priv.
  */
 int jc_spec__build(struct jc_job **out, json_t *document, json_t *settings,
                    int64_t job_id, const char *source,
