@@ -16,38 +16,18 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "cli/cli_out.h"
 #include "jobctl/err.h"
 #include "lake/delta.h"
 #include "lake/sql.h"
 #include "util/buf.h"
 #include "util/mem.h"
 
-enum fmt { FMT_TABLE, FMT_JSONL, FMT_CSV };
-
 static int usage(void)
 {
     fprintf(stderr, "usage: jobctl sql QUERY [--format table|jsonl|csv] "
                     "[--stats]\n");
     return 2;
-}
-
-static void csv_field(const char *s)
-{
-    const char *p;
-
-    if (!s)
-        return;
-    if (!strpbrk(s, ",\"\n\r")) {
-        fputs(s, stdout);
-        return;
-    }
-    putchar('"');
-    for (p = s; *p; p++) {
-        if (*p == '"')
-            putchar('"');
-        putchar(*p);
-    }
-    putchar('"');
 }
 
 static char *hex(const unsigned char *p, int n)
@@ -85,18 +65,7 @@ static char *cell(sqlite3_stmt *st, int c)
     }
 }
 
-static size_t width(const char *s)
-{
-    size_t n = 0;
-
-    for (; *s; s++) {
-        if (((unsigned char)*s & 0xc0) != 0x80)
-            n++;
-    }
-    return n;
-}
-
-static int run_query(sqlite3 *db, const char *q, enum fmt fmt)
+static int run_query(sqlite3 *db, const char *q, enum jc_cli_fmt fmt)
 {
     sqlite3_stmt *st = NULL;
     const char *tail = q;
@@ -115,16 +84,16 @@ static int run_query(sqlite3 *db, const char *q, enum fmt fmt)
         if (!st)
             break; /* whitespace / comment */
         nc = sqlite3_column_count(st);
-        if (fmt == FMT_CSV && nc) {
+        if (fmt == JC_CLI_FMT_CSV && nc) {
             for (c = 0; c < nc; c++) {
                 if (c)
                     putchar(',');
-                csv_field(sqlite3_column_name(st, c));
+                jc_cli_csv_field(sqlite3_column_name(st, c));
             }
             putchar('\n');
         }
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            if (fmt == FMT_JSONL) {
+            if (fmt == JC_CLI_FMT_JSONL) {
                 json_t *o = json_object();
                 char *d;
 
@@ -162,13 +131,13 @@ static int run_query(sqlite3 *db, const char *q, enum fmt fmt)
                 printf("%s\n", d);
                 free(d);
                 json_decref(o);
-            } else if (fmt == FMT_CSV) {
+            } else if (fmt == JC_CLI_FMT_CSV) {
                 for (c = 0; c < nc; c++) {
                     char *s = cell(st, c);
 
                     if (c)
                         putchar(',');
-                    csv_field(s);
+                    jc_cli_csv_field(s);
                     free(s);
                 }
                 putchar('\n');
@@ -192,45 +161,14 @@ static int run_query(sqlite3 *db, const char *q, enum fmt fmt)
             free(rows);
             return 1;
         }
-        if (fmt == FMT_TABLE && nc) {
-            size_t *w = ju_xcalloc((size_t)nc, sizeof(size_t));
+        if (fmt == JC_CLI_FMT_TABLE && nc) {
+            const char **names = ju_xcalloc((size_t)nc + 1, sizeof(char *));
 
             for (c = 0; c < nc; c++)
-                w[c] = width(sqlite3_column_name(st, c));
-            for (r = 0; r < nrows; r++) {
-                for (c = 0; c < nc; c++) {
-                    size_t l = rows[r][c] ? width(rows[r][c]) : 4;
-
-                    if (l > w[c])
-                        w[c] = l;
-                }
-            }
-            for (c = 0; c < nc; c++)
-                printf("%s%-*s", c ? "  " : "", c + 1 < nc ? (int)w[c] : 0,
-                       sqlite3_column_name(st, c));
-            printf("\n");
-            for (c = 0; c < nc; c++) {
-                size_t k;
-
-                printf("%s", c ? "  " : "");
-                for (k = 0; k < w[c]; k++)
-                    putchar('-');
-            }
-            printf("\n");
-            for (r = 0; r < nrows; r++) {
-                for (c = 0; c < nc; c++) {
-                    const char *s = rows[r][c] ? rows[r][c] : "NULL";
-                    size_t l = width(s);
-
-                    printf("%s%s", c ? "  " : "", s);
-                    if (c + 1 < nc)
-                        for (; l < w[c]; l++)
-                            putchar(' ');
-                }
-                printf("\n");
-            }
+                names[c] = sqlite3_column_name(st, c);
+            jc_cli_print_grid(names, rows, nrows, (size_t)nc, 0);
+            free(names);
             printf("(%zu row%s)\n", nrows, nrows == 1 ? "" : "s");
-            free(w);
         }
         for (r = 0; r < nrows; r++) {
             for (c = 0; c < nc; c++)
@@ -292,7 +230,7 @@ static void attach_history(sqlite3 *db)
 }
 
 /* "DESCRIBE HISTORY t" -> the table's history as a result set. */
-static int describe_history(const char *q, enum fmt fmt)
+static int describe_history(const char *q, enum jc_cli_fmt fmt)
 {
     const char *p = q;
     char name[512];
@@ -413,7 +351,7 @@ static int is_describe_history(const char *q)
 int cmd_sql(int argc, char **argv)
 {
     const char *query = NULL;
-    enum fmt fmt = FMT_TABLE;
+    enum jc_cli_fmt fmt = JC_CLI_FMT_TABLE;
     int stats = 0;
     sqlite3 *db = NULL;
     char *root;
@@ -422,14 +360,7 @@ int cmd_sql(int argc, char **argv)
 
     for (i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--format") && i + 1 < argc) {
-            i++;
-            if (!strcmp(argv[i], "table"))
-                fmt = FMT_TABLE;
-            else if (!strcmp(argv[i], "jsonl") || !strcmp(argv[i], "json"))
-                fmt = FMT_JSONL;
-            else if (!strcmp(argv[i], "csv"))
-                fmt = FMT_CSV;
-            else
+            if (jc_cli_parse_format(argv[++i], &fmt) < 0)
                 return usage();
         } else if (!strcmp(argv[i], "--stats")) {
             stats = 1;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli_out.h"
 #include "cli/cmd_table_int.h"
 #include "jobctl/err.h"
 #include "lake/column.h"
@@ -17,13 +18,11 @@
 
 /* ---------------------------------------------------------------- show */
 
-enum fmt { FMT_TABLE, FMT_JSONL, FMT_CSV };
-
 struct show_ctx {
-    enum fmt fmt;
+    enum jc_cli_fmt fmt;
     int64_t limit;
     int64_t printed;
-    char ***cells; /* FMT_TABLE: buffered rows */
+    char ***cells; /* JC_CLI_FMT_TABLE: buffered rows */
     size_t nrows, arows;
     size_t ncols;
 };
@@ -51,25 +50,6 @@ static char *cell_text(const struct lake_column *c, size_t i)
         s[n - 2] = '\0';
     }
     return s;
-}
-
-static void csv_field(const char *s)
-{
-    const char *p;
-
-    if (!s)
-        return;
-    if (!strpbrk(s, ",\"\n\r")) {
-        fputs(s, stdout);
-        return;
-    }
-    putchar('"');
-    for (p = s; *p; p++) {
-        if (*p == '"')
-            putchar('"');
-        putchar(*p);
-    }
-    putchar('"');
 }
 
 /* Cells of row r: nested values use the row's JSON (field names). */
@@ -112,19 +92,19 @@ static int show_cb(void *ud, const struct lake_file *file, struct lake_batch *b)
         if (x->limit >= 0 && x->printed >= x->limit)
             return 1;
         x->printed++;
-        if (x->fmt == FMT_JSONL) {
+        if (x->fmt == JC_CLI_FMT_JSONL) {
             struct ju_buf o = JU_BUF_INIT;
 
             lake_batch_format_row_json(&o, b, r);
             printf("%s\n", ju_buf_str(&o));
             ju_buf_release(&o);
-        } else if (x->fmt == FMT_CSV) {
+        } else if (x->fmt == JC_CLI_FMT_CSV) {
             char **row = row_cells(b, r);
 
             for (c = 0; c < b->n_columns; c++) {
                 if (c)
                     putchar(',');
-                csv_field(row[c]);
+                jc_cli_csv_field(row[c]);
                 free(row[c]);
             }
             free(row);
@@ -136,75 +116,6 @@ static int show_cb(void *ud, const struct lake_file *file, struct lake_batch *b)
             x->cells[x->nrows++] = row;
         }
     }
-    return 0;
-}
-
-static size_t utf8_width(const char *s)
-{
-    size_t n = 0;
-
-    for (; *s; s++) {
-        if (((unsigned char)*s & 0xc0) != 0x80)
-            n++;
-    }
-    return n;
-}
-
-static void print_table(const struct lake_schema *schema, char ***cells,
-                        size_t nrows)
-{
-    size_t nc = schema->n_fields;
-    size_t *w = ju_xcalloc(nc + 1, sizeof(size_t));
-    size_t r, c;
-
-    for (c = 0; c < nc; c++)
-        w[c] = utf8_width(schema->fields[c].name);
-    for (r = 0; r < nrows; r++) {
-        for (c = 0; c < nc; c++) {
-            size_t l = cells[r][c] ? utf8_width(cells[r][c]) : 4;
-
-            if (l > 60)
-                l = 60;
-            if (l > w[c])
-                w[c] = l;
-        }
-    }
-    for (c = 0; c < nc; c++)
-        printf("%s%-*s", c ? "  " : "", c + 1 < nc ? (int)w[c] : 0,
-               schema->fields[c].name);
-    printf("\n");
-    for (c = 0; c < nc; c++) {
-        size_t k;
-
-        printf("%s", c ? "  " : "");
-        for (k = 0; k < w[c]; k++)
-            putchar('-');
-    }
-    printf("\n");
-    for (r = 0; r < nrows; r++) {
-        for (c = 0; c < nc; c++) {
-            const char *s = cells[r][c] ? cells[r][c] : "NULL";
-            size_t l = utf8_width(s);
-
-            printf("%s%s", c ? "  " : "", s);
-            for (; c + 1 < nc && l < w[c]; l++)
-                putchar(' ');
-        }
-        printf("\n");
-    }
-    free(w);
-}
-
-static int parse_fmt(const char *s, enum fmt *f)
-{
-    if (!strcmp(s, "table"))
-        *f = FMT_TABLE;
-    else if (!strcmp(s, "jsonl") || !strcmp(s, "json"))
-        *f = FMT_JSONL;
-    else if (!strcmp(s, "csv"))
-        *f = FMT_CSV;
-    else
-        return -1;
     return 0;
 }
 
@@ -236,7 +147,7 @@ int jc_cli__table_show(int argc, char **argv)
             if (jc_cli__parse_i64(argv[++i], &x.limit) < 0 || x.limit < 0)
                 return jc_cli__table_usage();
         } else if (!strcmp(argv[i], "--format") && i + 1 < argc) {
-            if (parse_fmt(argv[++i], &x.fmt) < 0)
+            if (jc_cli_parse_format(argv[++i], &x.fmt) < 0)
                 return jc_cli__table_usage();
         } else if (!name && argv[i][0] != '-')
             name = argv[i];
@@ -247,13 +158,13 @@ int jc_cli__table_show(int argc, char **argv)
         return jc_cli__table_usage();
     if (jc_cli__open_table_args(name, version, ts, have_ts, &t))
         return jc_cli__table_fail("show");
-    if (x.fmt == FMT_CSV) {
+    if (x.fmt == JC_CLI_FMT_CSV) {
         const struct lake_schema *s = lake_table_schema(t);
 
         for (c = 0; c < s->n_fields; c++) {
             if (c)
                 putchar(',');
-            csv_field(s->fields[c].name);
+            jc_cli_csv_field(s->fields[c].name);
         }
         putchar('\n');
     }
@@ -262,8 +173,14 @@ int jc_cli__table_show(int argc, char **argv)
         lake_table_close(t);
         return jc_cli__table_fail("show");
     }
-    if (x.fmt == FMT_TABLE) {
-        print_table(lake_table_schema(t), x.cells, x.nrows);
+    if (x.fmt == JC_CLI_FMT_TABLE) {
+        const struct lake_schema *s = lake_table_schema(t);
+        const char **names = ju_xcalloc(s->n_fields + 1, sizeof(char *));
+
+        for (c = 0; c < s->n_fields; c++)
+            names[c] = s->fields[c].name;
+        jc_cli_print_grid(names, x.cells, x.nrows, s->n_fields, 60);
+        free(names);
         printf("(%zu row%s)\n", x.nrows, x.nrows == 1 ? "" : "s");
     }
     for (r = 0; r < x.nrows; r++) {
