@@ -13,6 +13,7 @@
 #include "cleanse.h"
 #include "jobctl/err.h"
 #include "lake/delta.h"
+#include "taskcommon/tablelog.h"
 #include "taskcommon/task.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -280,36 +281,22 @@ static int path_cmp(const void *a, const void *b)
 static int log_benchmark(double elapsed, int64_t rows, int64_t bytes)
 {
     struct lake_schema s;
-    struct lake_table *t = NULL;
+    struct lake_table *t;
     struct lake_batch *b;
-    char *path = task_table_path("benchmark_logs");
-    const char *run_id = getenv("JOBCTL_RUN_ID");
     int rc;
 
     cleanse_benchmark_schema(&s);
-    rc = lake_table_create_if_absent(&t, path, &s, NULL, 0, NULL);
-    free(path);
-    if (rc) {
-        lake_schema_release(&s);
-        return rc;
-    }
-    b = lake_batch_new(&s);
+    rc = task_log_open("benchmark_logs", &s, &t, &b);
     lake_schema_release(&s);
+    if (rc)
+        return rc;
     lake_batch_append_str(&b->columns[0], "silver_write", 12);
     lake_batch_append_f64(&b->columns[1], elapsed);
     lake_batch_append_i64(&b->columns[2], task_now_us());
-    if (run_id && *run_id)
-        lake_batch_append_str(&b->columns[3], run_id, strlen(run_id));
-    else
-        lake_batch_append_null(&b->columns[3]);
+    task_log_append_run_id(&b->columns[3]);
     lake_batch_append_i64(&b->columns[4], rows);
     lake_batch_append_i64(&b->columns[5], bytes);
-    rc = lake_batch_seal(b);
-    if (!rc)
-        rc = lake_table_append(t, b, 0, NULL);
-    lake_batch_free(b);
-    lake_table_close(t);
-    return rc;
+    return task_log_commit(t, b);
 }
 
 static int run(int argc, char **argv)

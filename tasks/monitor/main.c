@@ -12,6 +12,7 @@
 #include "jobctl/err.h"
 #include "lake/column.h"
 #include "lake/delta.h"
+#include "taskcommon/tablelog.h"
 #include "taskcommon/task.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -67,21 +68,15 @@ static int write_log(const struct monitor *m, int64_t now, long threshold,
                      double freshness, int healthy)
 {
     struct lake_schema s;
-    struct lake_table *t = NULL;
+    struct lake_table *t;
     struct lake_batch *b;
-    char *path = task_table_path("monitor_logs");
-    const char *run_id = getenv("JOBCTL_RUN_ID");
     int rc;
 
     monitor_schema(&s);
-    rc = lake_table_create_if_absent(&t, path, &s, NULL, 0, NULL);
-    free(path);
-    if (rc) {
-        lake_schema_release(&s);
-        return rc;
-    }
-    b = lake_batch_new(&s);
+    rc = task_log_open("monitor_logs", &s, &t, &b);
     lake_schema_release(&s);
+    if (rc)
+        return rc;
     lake_batch_append_i64(&b->columns[0], now);
     lake_batch_append_i64(&b->columns[1], m->late);
     lake_batch_append_i64(&b->columns[2], m->total);
@@ -94,16 +89,8 @@ static int write_log(const struct monitor *m, int64_t now, long threshold,
     }
     lake_batch_append_i64(&b->columns[5], threshold);
     lake_batch_append_bool(&b->columns[6], healthy ? 1 : 0);
-    if (run_id && *run_id)
-        lake_batch_append_str(&b->columns[7], run_id, strlen(run_id));
-    else
-        lake_batch_append_null(&b->columns[7]);
-    rc = lake_batch_seal(b);
-    if (!rc)
-        rc = lake_table_append(t, b, 0, NULL);
-    lake_batch_free(b);
-    lake_table_close(t);
-    return rc;
+    task_log_append_run_id(&b->columns[7]);
+    return task_log_commit(t, b);
 }
 
 int main(int argc, char **argv)
