@@ -1047,6 +1047,37 @@ static int replay_commit_file(struct lake_replay *r, const char *log_dir,
     return rc;
 }
 
+/* Replay commits first..last (each must be listed in l) into r, then finish
+ * r as the snapshot of version last, stamped with that commit's mtime. */
+static int replay_commits(struct lake_replay *r,
+                          const struct lake_log_listing *l, const char *log_dir,
+                          int64_t first, int64_t last,
+                          struct lake_snapshot **out)
+{
+    int64_t v;
+    int rc;
+
+    for (v = first; v <= last; v++) {
+        if (!lake_log_has_commit(l, v))
+            return jc_err_set(JC_EPARSE,
+                              "'%s': log has a gap: commit %020lld.json is "
+                              "missing",
+                              log_dir, (long long)v);
+        rc = replay_commit_file(r, log_dir, v);
+        if (rc)
+            return rc;
+    }
+    rc = lake_replay_finish(r, last, out);
+    if (rc == 0) {
+        char *cp = lake_log_commit_path(log_dir, last);
+
+        if (lake_fs_mtime_ms(cp, &(*out)->timestamp_ms) != 0)
+            (*out)->timestamp_ms = 0;
+        free(cp);
+    }
+    return rc;
+}
+
 int lake_snapshot_load(const char *path, int64_t version,
                        struct lake_snapshot **out)
 {
@@ -1057,7 +1088,6 @@ int lake_snapshot_load(const char *path, int64_t version,
     int64_t start = -1;
     struct lake_replay *r = NULL;
     size_t ci;
-    int64_t v;
     int rc;
 
     *out = NULL;
@@ -1116,26 +1146,7 @@ int lake_snapshot_load(const char *path, int64_t version,
             goto out;
         }
     }
-    for (v = start + 1; v <= target; v++) {
-        if (!lake_log_has_commit(&l, v)) {
-            rc = jc_err_set(JC_EPARSE,
-                            "'%s': log has a gap: commit %020lld.json is "
-                            "missing",
-                            log_dir, (long long)v);
-            goto out;
-        }
-        rc = replay_commit_file(r, log_dir, v);
-        if (rc)
-            goto out;
-    }
-    rc = lake_replay_finish(r, target, out);
-    if (rc == 0) {
-        char *cp = lake_log_commit_path(log_dir, target);
-
-        if (lake_fs_mtime_ms(cp, &(*out)->timestamp_ms) != 0)
-            (*out)->timestamp_ms = 0;
-        free(cp);
-    }
+    rc = replay_commits(r, &l, log_dir, start + 1, target, out);
 out:
     lake_replay_free(r);
     lake_log_listing_release(&l);
@@ -1256,7 +1267,6 @@ int lake_snapshot_advance(const char *path, const struct lake_snapshot *base,
     struct lake_log_listing l;
     struct lake_replay *r = NULL;
     int64_t latest;
-    int64_t v;
     size_t ci;
     int rc = lake_log_list(log_dir, &l);
 
@@ -1284,26 +1294,7 @@ int lake_snapshot_advance(const char *path, const struct lake_snapshot *base,
         rc = lake_snapshot_load(path, -1, out);
         goto out;
     }
-    for (v = base->version + 1; v <= latest; v++) {
-        if (!lake_log_has_commit(&l, v)) {
-            rc = jc_err_set(JC_EPARSE,
-                            "'%s': log has a gap: commit %020lld.json is "
-                            "missing",
-                            log_dir, (long long)v);
-            goto out;
-        }
-        rc = replay_commit_file(r, log_dir, v);
-        if (rc)
-            goto out;
-    }
-    rc = lake_replay_finish(r, latest, out);
-    if (rc == 0) {
-        char *cp = lake_log_commit_path(log_dir, latest);
-
-        if (lake_fs_mtime_ms(cp, &(*out)->timestamp_ms) != 0)
-            (*out)->timestamp_ms = 0;
-        free(cp);
-    }
+    rc = replay_commits(r, &l, log_dir, base->version + 1, latest, out);
 out:
     lake_replay_free(r);
     lake_log_listing_release(&l);
