@@ -40,6 +40,8 @@ int main(int argc, char **argv)
     rd_kafka_conf_set(conf, "group.id", "bare", errstr, sizeof(errstr));
     rd_kafka_conf_set(conf, "enable.auto.commit", "false", errstr, sizeof(errstr));
     rd_kafka_conf_set(conf, "fetch.wait.max.ms", "50", errstr, sizeof(errstr));
+    /* same fetch settings as jobctl-bronze-ingest */
+    rd_kafka_conf_set(conf, "fetch.error.backoff.ms", "10", errstr, sizeof(errstr));
     rd_kafka_conf_set(conf, "fetch.max.bytes", "52428800", errstr, sizeof(errstr));
     rd_kafka_conf_set(conf, "max.partition.fetch.bytes", "4194304", errstr, sizeof(errstr));
     rd_kafka_conf_set(conf, "queued.min.messages", "100000", errstr, sizeof(errstr));

@@ -55,7 +55,15 @@ static int consumer_new(rd_kafka_t **out, int dump)
     char errstr[512];
     int rc;
 
-    rc = kafkaconf_apply(conf);
+    /* librdkafka 2.0 pauses every partition for fetch.error.backoff.ms
+     * (default 500 ms) once the consumer queue holds queued.min.messages
+     * (counted over all partitions with one consumer queue): a consumer
+     * that parses more slowly than zstd decompresses hits that constantly
+     * and idled in 500 ms steps. Retry soon instead (KAFKA_CONFIG may
+     * override). */
+    rc = kafkaconf_set(conf, "fetch.error.backoff.ms", "10");
+    if (!rc)
+        rc = kafkaconf_apply(conf);
     if (!rc)
         rc = kafkaconf_set(conf, "enable.auto.commit", "false");
     if (!rc)
