@@ -161,7 +161,20 @@ static int cmp_kv(const void *a, const void *b)
     return strcmp(x->key, y->key);
 }
 
-static int format_map(struct ju_buf *out, const struct lake_column *c, size_t i)
+static int format_named(struct ju_buf *out, const struct lake_column *c,
+                        const struct lake_field *f, size_t i);
+
+/* Entry i of c with struct field names from f, or without (f NULL). */
+static int format_elem(struct ju_buf *out, const struct lake_column *c,
+                       const struct lake_field *f, size_t i)
+{
+    return f ? format_named(out, c, f, i) : lake_column_format_json(out, c, i);
+}
+
+/* Map entry i as [[key,value],...] sorted by key text; f as in
+ * format_elem. */
+static int format_map(struct ju_buf *out, const struct lake_column *c,
+                      const struct lake_field *f, size_t i)
 {
     size_t b;
     size_t e;
@@ -176,9 +189,11 @@ static int format_map(struct ju_buf *out, const struct lake_column *c, size_t i)
     for (j = 0; rc == 0 && j < n; j++) {
         struct ju_buf kb = JU_BUF_INIT;
         struct ju_buf vb = JU_BUF_INIT;
-        rc = lake_column_format_json(&kb, &c->children[0], b + j);
+        rc = format_elem(&kb, &c->children[0], f ? &f->children[0] : NULL,
+                         b + j);
         if (rc == 0)
-            rc = lake_column_format_json(&vb, &c->children[1], b + j);
+            rc = format_elem(&vb, &c->children[1], f ? &f->children[1] : NULL,
+                             b + j);
         kv[j].key = ju_buf_detach(&kb, NULL);
         kv[j].val = ju_buf_detach(&vb, NULL);
     }
@@ -267,7 +282,7 @@ int lake_column_format_json(struct ju_buf *out, const struct lake_column *c,
         }
         return rc ? rc : ju_buf_addc(out, ']');
     case LAKE_TYPE_MAP:
-        return format_map(out, c, i);
+        return format_map(out, c, NULL, i);
     default:
         return jc_err_set(JC_EINVAL, "cannot format type %d", (int)c->type);
     }
@@ -310,37 +325,8 @@ static int format_named(struct ju_buf *out, const struct lake_column *c,
         }
         return rc ? rc : ju_buf_addc(out, ']');
     }
-    if (c->type == LAKE_TYPE_MAP) {
-        struct kv_text *kv;
-        size_t n;
-        lake_column_get_range(c, i, &b, &e);
-        n = e - b;
-        kv = ju_xcalloc(n ? n : 1, sizeof(*kv));
-        for (j = 0; rc == 0 && j < n; j++) {
-            struct ju_buf kb = JU_BUF_INIT;
-            struct ju_buf vb = JU_BUF_INIT;
-            rc = format_named(&kb, &c->children[0], &f->children[0], b + j);
-            if (rc == 0)
-                rc = format_named(&vb, &c->children[1], &f->children[1], b + j);
-            kv[j].key = ju_buf_detach(&kb, NULL);
-            kv[j].val = ju_buf_detach(&vb, NULL);
-        }
-        if (rc == 0)
-            qsort(kv, n, sizeof(*kv), cmp_kv);
-        if (rc == 0)
-            rc = ju_buf_addc(out, '[');
-        for (j = 0; rc == 0 && j < n; j++)
-            rc = ju_buf_addf(out, "%s[%s,%s]", j ? "," : "", kv[j].key,
-                             kv[j].val);
-        if (rc == 0)
-            rc = ju_buf_addc(out, ']');
-        for (j = 0; j < n; j++) {
-            free(kv[j].key);
-            free(kv[j].val);
-        }
-        free(kv);
-        return rc;
-    }
+    if (c->type == LAKE_TYPE_MAP)
+        return format_map(out, c, f, i);
     return lake_column_format_json(out, c, i);
 }
 

@@ -125,17 +125,8 @@ int lake_txn_begin(struct lake_table *t, struct lake_txn **out)
         const char *c = lake_table_config(t, "jobctl.parquet.codec");
 
         if (c && lake_codec_parse(&tx->codec, c) != 0) {
+            /* unknown codec in the table config: fall back to snappy */
             tx->codec = LAKE_CODEC_SNAPPY;
-            tx->num_indexed = 32;
-            {
-                const char *n =
-                    lake_table_config(t, "delta.dataSkippingNumIndexedCols");
-                char *end;
-                long v = n ? strtol(n, &end, 10) : 32;
-
-                if (n && !*end && v >= -1 && v <= 100000)
-                    tx->num_indexed = (int)v;
-            }
             jc_err_clear();
         }
     }
