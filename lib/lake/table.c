@@ -60,12 +60,13 @@ static struct lake_table *table_new(const char *path)
     return t;
 }
 
-static int open_at(struct lake_table **out, const char *path, int64_t version)
+/* Load t's snapshot at version (-1: the latest) and check that this reader
+ * can read it: *out = t, or t is closed. */
+static int finish_open(struct lake_table *t, int64_t version,
+                       struct lake_table **out)
 {
-    struct lake_table *t = table_new(path);
     int rc = lake_snapshot_load(t->path, version, &t->snap);
 
-    *out = NULL;
     if (rc == 0)
         rc = lake_snapshot_check_reader(t->snap);
     if (rc) {
@@ -74,6 +75,12 @@ static int open_at(struct lake_table **out, const char *path, int64_t version)
     }
     *out = t;
     return 0;
+}
+
+static int open_at(struct lake_table **out, const char *path, int64_t version)
+{
+    *out = NULL;
+    return finish_open(table_new(path), version, out);
 }
 
 int lake_table_open(struct lake_table **out, const char *path)
@@ -318,13 +325,5 @@ int lake_table_create_if_absent(struct lake_table **out, const char *path,
         return rc;
     }
     /* created, or someone else won the race: open what is there */
-    rc = lake_snapshot_load(t->path, -1, &t->snap);
-    if (rc == 0)
-        rc = lake_snapshot_check_reader(t->snap);
-    if (rc) {
-        lake_table_close(t);
-        return rc;
-    }
-    *out = t;
-    return 0;
+    return finish_open(t, -1, out);
 }
