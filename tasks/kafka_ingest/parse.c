@@ -118,6 +118,27 @@ static size_t put_utf8(char *o, unsigned cp)
     return 4;
 }
 
+/* Bytes that end the plain-ASCII fast path of a string: '"', '\\',
+ * control characters and non-ASCII (UTF-8 lead/continuation bytes). */
+static const unsigned char str_stop[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+
 /*
  * Scan a string starting at '"'. When out is non-NULL, the decoded value is
  * stored (slice of the payload when it has no escapes, else in scratch).
@@ -131,22 +152,23 @@ static int scan_string(struct scan *sc, struct ingest_str *out)
     if (sc->p >= sc->e || *sc->p != '"')
         return fail(sc, "expected a string");
     start = ++sc->p;
-    /* Fast path: plain ASCII without escapes. */
-    while (sc->p < sc->e) {
-        unsigned char c = (unsigned char)*sc->p;
-        if (c == '"') {
-            if (out) {
-                if ((size_t)(sc->p - start) > INGEST_MAX_FIELD)
-                    return fail(sc, "string too long");
-                out->p = start;
-                out->n = (size_t)(sc->p - start);
-            }
-            sc->p++;
-            return 0;
+    /* Fast path: plain ASCII without escapes, one table lookup a byte. */
+    {
+        const unsigned char *q = (const unsigned char *)sc->p;
+        const unsigned char *qe = (const unsigned char *)sc->e;
+        while (q < qe && !str_stop[*q])
+            q++;
+        sc->p = (const char *)q;
+    }
+    if (sc->p < sc->e && *sc->p == '"') {
+        if (out) {
+            if ((size_t)(sc->p - start) > INGEST_MAX_FIELD)
+                return fail(sc, "string too long");
+            out->p = start;
+            out->n = (size_t)(sc->p - start);
         }
-        if (c == '\\' || c < 0x20 || c >= 0x80)
-            break;
         sc->p++;
+        return 0;
     }
     if (sc->p >= sc->e)
         return fail(sc, "unterminated string");
@@ -399,31 +421,43 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
     return era * 146097 + (int64_t)doe - 719468;
 }
 
-int ingest_parse_timestamp(const char *s, size_t n, int64_t *us)
+/* The date part "YYYY-MM-DD" of a timestamp (s has >= 10 bytes) to days
+ * since the epoch. 0 ok, -1 invalid. */
+static int parse_date(const char *s, int64_t *days)
 {
     static const unsigned char mdays[12] = {31, 29, 31, 30, 31, 30,
                                             31, 31, 30, 31, 30, 31};
-    int y1, y2, mo, d, h, mi, se, i;
-    int64_t frac = 0, scale = 1000000, off = 0, secs;
-    size_t k;
-    int leap;
+    int y1, y2, mo, d, leap;
 
-    if (n < 19 || s[4] != '-' || s[7] != '-' ||
-        (s[10] != 'T' && s[10] != ' ') || s[13] != ':' || s[16] != ':')
+    if (s[4] != '-' || s[7] != '-')
         return -1;
     y1 = two(s);
     y2 = two(s + 2);
     mo = two(s + 5);
     d = two(s + 8);
-    h = two(s + 11);
-    mi = two(s + 14);
-    se = two(s + 17);
-    if (y1 < 0 || y2 < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 ||
-        mi < 0 || mi > 59 || se < 0 || se > 59)
+    if (y1 < 0 || y2 < 0 || mo < 1 || mo > 12 || d < 1)
         return -1;
     leap = ((y1 * 100 + y2) % 4 == 0 && (y1 * 100 + y2) % 100 != 0) ||
            (y1 * 100 + y2) % 400 == 0;
     if (d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap))
+        return -1;
+    *days = days_from_civil(y1 * 100 + y2, (unsigned)mo, (unsigned)d);
+    return 0;
+}
+
+/* The rest after a valid date part: "[T ]HH:MM:SS[.fraction][zone]". */
+static int parse_time(const char *s, size_t n, int64_t days, int64_t *us)
+{
+    int h, mi, se, i;
+    int64_t frac = 0, scale = 1000000, off = 0, secs;
+    size_t k;
+
+    if ((s[10] != 'T' && s[10] != ' ') || s[13] != ':' || s[16] != ':')
+        return -1;
+    h = two(s + 11);
+    mi = two(s + 14);
+    se = two(s + 17);
+    if (h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 59)
         return -1;
     k = 19;
     if (k < n && s[k] == '.') {
@@ -464,10 +498,35 @@ int ingest_parse_timestamp(const char *s, size_t n, int64_t *us)
     }
     if (k != n)
         return -1;
-    secs = days_from_civil(y1 * 100 + y2, (unsigned)mo, (unsigned)d) * 86400 +
-           h * 3600 + mi * 60 + se - off;
+    secs = days * 86400 + h * 3600 + mi * 60 + se - off;
     *us = secs * 1000000 + frac;
     return 0;
+}
+
+int ingest_parse_timestamp(const char *s, size_t n, int64_t *us)
+{
+    int64_t days;
+
+    if (n < 19 || parse_date(s, &days))
+        return -1;
+    return parse_time(s, n, days, us);
+}
+
+/* ingest_parse_timestamp with the scratch's date cache. */
+static int parse_timestamp_cached(const char *s, size_t n,
+                                  struct ingest_scratch *sc, int64_t *us)
+{
+    if (n < 19)
+        return -1;
+    if (!sc->date_ok || memcmp(s, sc->date, 10)) {
+        int64_t days;
+        if (parse_date(s, &days))
+            return -1;
+        memcpy(sc->date, s, 10);
+        sc->date_days = days;
+        sc->date_ok = 1;
+    }
+    return parse_time(s, n, sc->date_days, us);
 }
 
 enum { F_ID = 1, F_TYPE = 2, F_TS = 4, F_VALUE = 8, F_ALL = 15 };
@@ -483,6 +542,44 @@ static int field_of(const struct ingest_str *k)
         return !memcmp(k->p, "timestamp", 9) ? F_TS : 0;
     case 10:
         return !memcmp(k->p, "event_type", 10) ? F_TYPE : 0;
+    default:
+        return 0;
+    }
+}
+
+static size_t key_len(int f)
+{
+    switch (f) {
+    case F_ID:
+        return 8;
+    case F_TYPE:
+        return 10;
+    case F_TS:
+        return 9;
+    default:
+        return 5;
+    }
+}
+
+/* The field whose quoted name starts at p (a '"', the name, a '"'), or 0
+ * when it is anything else (other keys, escapes: the general path). */
+static inline int key_fast(const char *p, const char *e)
+{
+    size_t room = (size_t)(e - p);
+
+    if (room < 7 || p[0] != '"')
+        return 0;
+    switch (p[1]) {
+    case 'e':
+        if (room >= 10 && !memcmp(p, "\"event_id\"", 10))
+            return F_ID;
+        if (room >= 12 && !memcmp(p, "\"event_type\"", 12))
+            return F_TYPE;
+        return 0;
+    case 't':
+        return room >= 11 && !memcmp(p, "\"timestamp\"", 11) ? F_TS : 0;
+    case 'v':
+        return !memcmp(p, "\"value\"", 7) ? F_VALUE : 0;
     default:
         return 0;
     }
@@ -533,14 +630,20 @@ int ingest_parse_event(const char *p, size_t n, struct ingest_event *ev,
             int f;
 
             skip_ws(&sc);
-            if (scan_string(&sc, &key))
-                return -1;
+            /* Fast path: one of our keys written plainly ("event_id":). */
+            f = key_fast(sc.p, sc.e);
+            if (f) {
+                sc.p += key_len(f) + 2;
+            } else {
+                if (scan_string(&sc, &key))
+                    return -1;
+                f = field_of(&key);
+            }
             skip_ws(&sc);
             if (sc.p >= sc.e || *sc.p != ':')
                 return fail(&sc, "expected ':'");
             sc.p++;
             skip_ws(&sc);
-            f = field_of(&key);
             if (f) {
                 if (seen & f) {
                     snprintf(err, errn, "byte %zu: duplicate field '%s'",
@@ -596,7 +699,8 @@ int ingest_parse_event(const char *p, size_t n, struct ingest_event *ev,
             }
         }
     }
-    if (ingest_parse_timestamp(ev->timestamp.p, ev->timestamp.n, &ev->ts_us)) {
+    if (parse_timestamp_cached(ev->timestamp.p, ev->timestamp.n, scratch,
+                               &ev->ts_us)) {
         snprintf(err, errn, "field 'timestamp' is not an ISO-8601 time");
         return -1;
     }

@@ -27,10 +27,16 @@ struct ingest_event {
     int64_t ts_us; /* timestamp as microseconds since the epoch (UTC) */
 };
 
-/* Scratch space for decoded escapes: 4 fields of INGEST_MAX_FIELD. */
+/* Scratch space for decoded escapes: 4 fields of INGEST_MAX_FIELD, and a
+ * one-entry cache of the last timestamp's date part ("YYYY-MM-DD", already
+ * validated) with its day number: events of one batch share a few dates.
+ * Zero-initialise before first use. */
 struct ingest_scratch {
     char buf[4 * INGEST_MAX_FIELD];
     size_t used;
+    char date[10];
+    int date_ok;
+    int64_t date_days;
 };
 
 /*
