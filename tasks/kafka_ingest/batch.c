@@ -143,7 +143,7 @@ void ingest_batch_add(struct ingest_state *st, size_t pi,
     struct ingest_event ev;
     char err[160];
     const char *topic = st->opts.topic;
-    size_t tlen = strlen(topic);
+    size_t tlen = st->topic_len;
     int64_t off = m->offset;
     int64_t kts;
 

@@ -55,6 +55,31 @@ static int pending_offsets(const struct ingest_state *st)
     return 0;
 }
 
+/* Smallest micro-batch of the shrinking tail (see batch_limit). */
+#define TAIL_MIN_ROWS 65536
+
+/*
+ * Rows in the micro-batch being started. --available-now knows what is
+ * left (high watermarks): the last batch is written after consumption
+ * ends, so instead of a full batch the tail halves (each batch half of
+ * what is left, down to TAIL_MIN_ROWS), and the writer commits each tail
+ * batch while the consumer reads the next one. --continuous: batch_size.
+ */
+static int64_t batch_limit(const struct ingest_state *st)
+{
+    int64_t left = 0, lim = st->opts.batch_size;
+    size_t i;
+
+    if (st->opts.continuous || lim <= TAIL_MIN_ROWS)
+        return lim;
+    for (i = 0; i < st->nparts; i++)
+        if (!st->parts[i].done && st->parts[i].high > st->parts[i].consumed)
+            left += st->parts[i].high - st->parts[i].consumed;
+    if (left / 2 < lim)
+        lim = left / 2 > TAIL_MIN_ROWS ? left / 2 : TAIL_MIN_ROWS;
+    return lim;
+}
+
 static void mark_done(struct ingest_state *st, rd_kafka_t *rk,
                       struct ingest_part *pt)
 {
@@ -70,6 +95,7 @@ int ingest_run(struct ingest_state *st, rd_kafka_t *rk)
     rd_kafka_message_t **msgs;
     rd_kafka_resp_err_t err;
     double batch_start, run_start = task_mono(), t_wait = 0;
+    int64_t limit;
     size_t i;
     int rc = 0, nassigned = 0;
 
@@ -141,6 +167,7 @@ int ingest_run(struct ingest_state *st, rd_kafka_t *rk)
     q = rd_kafka_queue_get_consumer(rk);
     msgs = ju_xcalloc(CONSUME_BATCH, sizeof(*msgs));
     batch_start = task_mono();
+    limit = batch_limit(st);
     while (!stop_requested) {
         ssize_t n, k;
         int timeout = 100;
@@ -187,11 +214,12 @@ int ingest_run(struct ingest_state *st, rd_kafka_t *rk)
             if (!st->opts.continuous && pt->consumed >= pt->high)
                 mark_done(st, rk, pt);
             rd_kafka_message_destroy(m);
-            if (st->cur->rows >= st->opts.batch_size) {
+            if (st->cur->rows >= limit) {
                 rc = ingest_flush(st, 0);
                 if (rc)
                     break;
                 batch_start = task_mono();
+                limit = batch_limit(st);
                 if (st->opts.max_batches > 0 &&
                     st->n_flushed >= st->opts.max_batches) {
                     stop_requested = 1;
@@ -209,6 +237,7 @@ int ingest_run(struct ingest_state *st, rd_kafka_t *rk)
             if (rc)
                 break;
             batch_start = task_mono();
+            limit = batch_limit(st);
             if (st->opts.max_batches > 0 &&
                 st->n_flushed >= st->opts.max_batches)
                 break;

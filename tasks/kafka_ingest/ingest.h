@@ -63,6 +63,7 @@ struct ingest_set {
 
 struct ingest_state {
     struct ingest_opts opts;
+    size_t topic_len; /* strlen(opts.topic) */
     struct ingest_part *parts;
     size_t nparts;
     struct lake_table *bronze;

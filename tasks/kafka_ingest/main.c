@@ -171,6 +171,7 @@ int main(int argc, char **argv)
     }
     v = task_param(argc, argv, "topic");
     st->opts.topic = v && *v ? v : kafkaconf_topic();
+    st->topic_len = strlen(st->opts.topic);
     v = task_param(argc, argv, "codec");
     st->opts.codec = v && *v ? v : NULL;
     if (st->opts.codec && strcmp(v, "snappy") && strcmp(v, "zstd") &&
