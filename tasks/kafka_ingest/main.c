@@ -59,19 +59,9 @@ static int consumer_new(rd_kafka_t **out, int dump)
      * (default 500 ms) once the consumer queue holds queued.min.messages
      * (counted over all partitions with one consumer queue): a consumer
      * that parses more slowly than zstd decompresses hits that constantly
-     * and idled in 500 ms steps. Retry soon instead (KAFKA_CONFIG may
-     * override). */
+     * and idled in 500 ms steps. Retry soon instead. These fetch
+     * settings are defaults that KAFKA_CONFIG may override. */
     rc = kafkaconf_set(conf, "fetch.error.backoff.ms", "10");
-    if (!rc)
-        rc = kafkaconf_apply(conf);
-    if (!rc)
-        rc = kafkaconf_set(conf, "enable.auto.commit", "false");
-    if (!rc)
-        rc = kafkaconf_set(conf, "enable.auto.offset.store", "false");
-    if (!rc)
-        rc = kafkaconf_set(conf, "enable.partition.eof", "true");
-    if (!rc)
-        rc = kafkaconf_set(conf, "auto.offset.reset", "earliest");
     if (!rc)
         rc = kafkaconf_set(conf, "fetch.wait.max.ms", "50");
     if (!rc)
@@ -82,6 +72,16 @@ static int consumer_new(rd_kafka_t **out, int dump)
         rc = kafkaconf_set(conf, "queued.min.messages", "100000");
     if (!rc)
         rc = kafkaconf_set(conf, "queued.max.messages.kbytes", "65536");
+    if (!rc)
+        rc = kafkaconf_apply(conf);
+    if (!rc)
+        rc = kafkaconf_set(conf, "enable.auto.commit", "false");
+    if (!rc)
+        rc = kafkaconf_set(conf, "enable.auto.offset.store", "false");
+    if (!rc)
+        rc = kafkaconf_set(conf, "enable.partition.eof", "true");
+    if (!rc)
+        rc = kafkaconf_set(conf, "auto.offset.reset", "earliest");
     if (!rc)
         rc = kafkaconf_set(conf, "log_level", "3");
     if (rc) {
