@@ -25,7 +25,11 @@ echo "producing $N events (32 partitions, zstd)..."
 set -- $("$WORK/bare_consumer" "$B" stream-input)
 bare_n=$1 bare_s=$2
 t0=$(date +%s.%N)
-"$BIN/jobctl-bronze-ingest" --available-now >"$WORK/ingest.out"
+JOBCTL_LOG_LEVEL=debug "$BIN/jobctl-bronze-ingest" --available-now \
+    >"$WORK/ingest.out" 2>"$WORK/ingest.err" || {
+    cat "$WORK/ingest.err" >&2
+    exit 1
+}
 t1=$(date +%s.%N)
 ing_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
 ing_n=$(sed -n 's/^ingested \([0-9]*\) events, quarantined \([0-9]*\).*/\1 \2/p' "$WORK/ingest.out" | awk '{print $1 + $2}')
@@ -37,3 +41,6 @@ awk -v bn="$bare_n" -v bs="$bare_s" -v in_="$ing_n" -v is="$ing_s" 'BEGIN {
     printf "%-44s %10d %8.2f %12.0f\n", "jobctl-bronze-ingest -> committed Delta", in_, is, ir;
     printf "ratio ingest/bare: %.2f (target >= 0.70)\n", ir / br;
 }'
+# where the ingest's main thread waited (librdkafka = decompression not
+# keeping up; writer = Parquet + commit not keeping up)
+sed -n 's/.*consume wait seconds=\([0-9.]*\) flush wait=\([0-9.]*\) writer busy=\([0-9.]*\).*/ingest waited for librdkafka \1 s, for the writer \2 s; writer busy \3 s/p' "$WORK/ingest.err"
