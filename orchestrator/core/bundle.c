@@ -273,6 +273,37 @@ static void apply_target(struct bctx *c, json_t *t)
     }
 }
 
+/*
+ * Databricks bundle targets with `mode: development` prefix the job name
+ * with "[dev <user>] " and pause its schedule and triggers, so a dev copy
+ * never fires on its own (jobs-api.md 9.3).
+ */
+static void apply_dev_mode(json_t *target, json_t *job)
+{
+    static const char *const paused[] = {"schedule", "trigger", "continuous"};
+    const char *mode = json_string_value(json_object_get(target, "mode"));
+    const char *user = getenv("USER");
+    const char *name;
+    size_t i;
+
+    if (!mode || strcmp(mode, "development"))
+        return;
+    for (i = 0; i < sizeof(paused) / sizeof(paused[0]); i++) {
+        json_t *o = json_object_get(job, paused[i]);
+
+        if (json_is_object(o))
+            json_object_set_new(o, "pause_status", json_string("PAUSED"));
+    }
+    name = json_string_value(json_object_get(job, "name"));
+    if (name && strncmp(name, "[dev ", 5)) {
+        char *n = ju_xasprintf("[dev %s] %s", user && *user ? user : "local",
+                               name);
+
+        json_object_set_new(job, "name", json_string(n));
+        free(n);
+    }
+}
+
 static void collect_vars(struct bctx *c, json_t *target)
 {
     json_t *decl = json_object_get(c->root, "variables");
@@ -606,6 +637,8 @@ int jc_bundle__resolve(json_t **settings_out, char **job_key_out, json_t *root,
         json_t *r = interp(&c, json_incref(job), 0);
 
         json_decref(r);
+        if (!c.failed && json_is_object(job))
+            apply_dev_mode(target, job);
     }
     json_decref(c.vars);
     if (c.failed)

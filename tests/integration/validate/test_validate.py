@@ -8,6 +8,7 @@
 - schedule next prints the fire times (UTC and local), DST gap skipped
 """
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -57,8 +58,15 @@ def test_seed_and_bundle_agree():
           "schedule '15 30 * * * ?' UTC\n", f"seed summary {out!r}")
     rc, out2, err = run("validate", "jobs/bundle/databricks.yml")
     check(rc == 0 and err == "", f"bundle validates ({rc}, {err!r})")
-    check(out2.replace("jobs/bundle/databricks.yml", seed) == out,
+    # the default target is `mode: development`: the CLI prefixes the name
+    # with "[dev <user>] " and pauses the schedule
+    dev = re.sub(r"'\[dev [^]]*\] ", "'", out2).replace(" (paused)\n", "\n")
+    check(dev.replace("jobs/bundle/databricks.yml", seed) == out
+          and "(paused)" in out2 and "'[dev " in out2,
           f"bundle summary matches the seed: {out2!r}")
+    rc, out3, err = run("validate", "-t", "prod", "jobs/bundle/databricks.yml")
+    check(rc == 0 and out3.replace("jobs/bundle/databricks.yml", seed) == out,
+          f"prod target summary matches the seed: {out3!r}")
     # prod target and --var are accepted
     rc, out, err = run("validate", "-t", "prod", "--var", "nb_root=/x",
                        "jobs/bundle/databricks.yml")

@@ -237,12 +237,17 @@ static void test_spec_bundle_matches_seed_graph(void **state)
         fail_msg("%s", d.n ? d.items[0].msg : "load failed");
     assert_int_equal(jc_spec_validate(b, &d), 0);
     assert_string_equal(b->bundle_job_key, "full_streaming_pipeline");
-    assert_string_equal(a->name, b->name);
+    /* the default target is `mode: development`: "[dev <user>] " prefix
+     * and a paused schedule, as the Databricks CLI deploys it */
+    assert_int_equal(strncmp(b->name, "[dev ", 5), 0);
+    assert_non_null(strstr(b->name, "] "));
+    assert_string_equal(strstr(b->name, "] ") + 2, a->name);
     assert_int_equal(a->ntasks, b->ntasks);
     assert_string_equal(a->schedule.quartz_cron_expression,
                         b->schedule.quartz_cron_expression);
     assert_string_equal(a->schedule.timezone_id, b->schedule.timezone_id);
-    assert_int_equal(a->schedule.paused, b->schedule.paused);
+    assert_false(a->schedule.paused);
+    assert_true(b->schedule.paused);
     assert_int_equal(a->max_concurrent_runs, b->max_concurrent_runs);
     assert_int_equal(a->queue_enabled, b->queue_enabled);
     for (i = 0; i < a->ntasks; i++) {
