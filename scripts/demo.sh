@@ -71,12 +71,15 @@ echo "== 5. monitor result"
 "$BIN/jobctl" sql "SELECT run_time, late_events, total_events, freshness_seconds, healthy FROM monitor_logs ORDER BY run_time DESC LIMIT 1" 2>/dev/null \
     || echo "  (see the monitor task's log: jobctl logs <run_id> monitor_silver_events)"
 
-# == 6. gold: top anomalies (lowest decision_function score first) (filled in when the gold train/score tasks are
-# part of jobs/full_streaming_pipeline.json).
-if [ -d "$JOBCTL_HOME/lake/gold_events_scored/_delta_log" ]; then
+# == 6. gold: the seed's "Top Anomaly Query" (anomaly_score is scikit-learn's
+# decision_function: below 0 is an anomaly, lowest first).
+if [ -d "$JOBCTL_HOME/lake/gold_anomaly_predictions/_delta_log" ]; then
     echo
-    echo "== 6. top 20 anomalies"
-    "$BIN/jobctl" sql "SELECT event_id, event_type, timestamp, value, anomaly_score FROM gold_events_scored ORDER BY anomaly_score ASC LIMIT 20" 2>/dev/null || true
+    echo "== 6. gold: top 20 anomalies (the seed's query)"
+    "$BIN/jobctl" sql "SELECT * FROM gold_anomaly_predictions WHERE anomaly_flag = -1 ORDER BY anomaly_score ASC LIMIT 20" 2>/dev/null || true
+    echo
+    echo "== 7. MLflow registry ($JOBCTL_HOME/mlruns)"
+    "$BIN/jobctl" model list 2>/dev/null || true
 fi
 
 cat <<EOT

@@ -38,7 +38,7 @@ int main(int argc, char **argv)
     ju_log_init_from_env();
     ju_log_set_context(getenv("JOBCTL_JOB_ID"), getenv("JOBCTL_RUN_ID"),
                        getenv("JOBCTL_TASK_KEY"));
-    if (task_check_args(argc, argv, known) != 0) {
+    if (task_check_args_ex(argc, argv, known, 0) != 0) {
         fprintf(stderr, "jobctl-gold-train: %s\n", jc_err_last());
         return TASK_EXIT_USAGE;
     }
