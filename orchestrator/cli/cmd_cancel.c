@@ -5,6 +5,7 @@
  * gone is settled at once.
  */
 #include "cli/cmd.h"
+#include "cli/daemon_client.h"
 #include "cli/cli_run.h"
 
 #include <stdio.h>
@@ -15,11 +16,16 @@
 
 int cmd_cancel(int argc, char **argv)
 {
+    int daemon_exit = 0;
     struct jc_store *s;
     struct jc_run_row row;
     int64_t id = -1, deadline;
     bool wait = true;
     int a;
+
+    /* A running `jobctl serve` takes the command (JOBCTL_NO_DAEMON=1: never). */
+    if (jc_cli_daemon_dispatch("cancel", argc, argv, &daemon_exit))
+        return daemon_exit;
 
     for (a = 1; a < argc; a++) {
         if (!strcmp(argv[a], "--no-wait"))

@@ -4,6 +4,7 @@
  * per task when several are printed.
  */
 #include "cli/cmd.h"
+#include "cli/daemon_client.h"
 #include "cli/cli_run.h"
 
 #include <stdio.h>
@@ -30,12 +31,17 @@ static void cat_file(const char *path)
 
 int cmd_logs(int argc, char **argv)
 {
+    int daemon_exit = 0;
     struct jc_store *s;
     struct jc_task_run_row *t;
     const char *task = NULL;
     int64_t id = -1, attempt = -1;
     size_t n, i, k, printed = 0;
     int a;
+
+    /* A running `jobctl serve` takes the command (JOBCTL_NO_DAEMON=1: never). */
+    if (jc_cli_daemon_dispatch("logs", argc, argv, &daemon_exit))
+        return daemon_exit;
 
     for (a = 1; a < argc; a++) {
         if (!strcmp(argv[a], "--attempt") && a + 1 < argc) {

@@ -5,6 +5,7 @@
  * the same run_id with a new repair id, in the foreground.
  */
 #include "cli/cmd.h"
+#include "cli/daemon_client.h"
 #include "cli/cli_run.h"
 
 #include <stdio.h>
@@ -19,6 +20,7 @@
 
 int cmd_repair(int argc, char **argv)
 {
+    int daemon_exit = 0;
     struct jc_run_opts ro = JC_RUN_OPTS_INIT;
     struct jc_cli_progress prog = {false, false, 0};
     struct jc_diags d = JC_DIAGS_INIT;
@@ -35,6 +37,10 @@ int cmd_repair(int argc, char **argv)
     size_t ntasks = 0, nparams = 0, i;
     bool json = false, have_row = false;
     int a, rc = 2;
+
+    /* A running `jobctl serve` takes the command (JOBCTL_NO_DAEMON=1: never). */
+    if (jc_cli_daemon_dispatch("repair", argc, argv, &daemon_exit))
+        return daemon_exit;
 
     for (a = 1; a < argc; a++) {
         const char *arg = argv[a];

@@ -6,6 +6,7 @@
  * Ctrl-C cancels the run cleanly (task process groups are killed).
  */
 #include "cli/cmd.h"
+#include "cli/daemon_client.h"
 #include "cli/cli_run.h"
 
 #include <stdio.h>
@@ -81,6 +82,7 @@ static int wait_for_slot(struct jc_store *store, const struct jc_job *job,
 
 int cmd_run(int argc, char **argv)
 {
+    int daemon_exit = 0;
     struct jc_spec_load_opts lo = JC_SPEC_LOAD_OPTS_INIT;
     struct jc_run_opts ro = JC_RUN_OPTS_INIT;
     struct jc_diags d = JC_DIAGS_INIT;
@@ -97,6 +99,10 @@ int cmd_run(int argc, char **argv)
     bool json = false;
     size_t nparams = 0, nonly = 0, i;
     int a, rc = 2;
+
+    /* A running `jobctl serve` takes the command (JOBCTL_NO_DAEMON=1: never). */
+    if (jc_cli_daemon_dispatch("run", argc, argv, &daemon_exit))
+        return daemon_exit;
 
     for (a = 1; a < argc; a++) {
         const char *arg = argv[a];

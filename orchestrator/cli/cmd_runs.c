@@ -4,6 +4,7 @@
  * jobctl process died, so none is left RUNNING forever).
  */
 #include "cli/cmd.h"
+#include "cli/daemon_client.h"
 #include "cli/cli_run.h"
 
 #include <stdio.h>
@@ -14,6 +15,7 @@
 
 int cmd_runs(int argc, char **argv)
 {
+    int daemon_exit = 0;
     struct jc_run_filter f = {0, false, 25, 0};
     struct jc_store *s;
     struct jc_run_row *rows;
@@ -21,6 +23,10 @@ int cmd_runs(int argc, char **argv)
     bool json = false;
     size_t n, i;
     int a;
+
+    /* A running `jobctl serve` takes the command (JOBCTL_NO_DAEMON=1: never). */
+    if (jc_cli_daemon_dispatch("runs", argc, argv, &daemon_exit))
+        return daemon_exit;
 
     for (a = 1; a < argc; a++) {
         if (!strcmp(argv[a], "--json")) {

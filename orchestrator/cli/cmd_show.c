@@ -3,6 +3,7 @@
  * attempt; --json prints the Jobs API runs/get shape.
  */
 #include "cli/cmd.h"
+#include "cli/daemon_client.h"
 #include "cli/cli_run.h"
 
 #include <stdio.h>
@@ -12,11 +13,16 @@
 
 int cmd_show(int argc, char **argv)
 {
+    int daemon_exit = 0;
     struct jc_store *s;
     struct jc_run_row row;
     int64_t id = -1;
     bool json = false;
     int a, rc = 0;
+
+    /* A running `jobctl serve` takes the command (JOBCTL_NO_DAEMON=1: never). */
+    if (jc_cli_daemon_dispatch("show", argc, argv, &daemon_exit))
+        return daemon_exit;
 
     for (a = 1; a < argc; a++) {
         if (!strcmp(argv[a], "--json"))
