@@ -78,7 +78,7 @@ def main():
         with open(os.path.join(d, "Makefile"), "w") as f:
             f.write(mk)
         env = dict(os.environ, JOBCTL_HOME=os.path.join(d, "home"),
-                   JOBCTL_LOG_LEVEL="warn")
+                   JOBCTL_LOG_LEVEL="warn", JOBCTL_NO_DAEMON="1")
         n = layers * width
         mw, mcpu, mrc = timed(["make", "-s", "-j2", "-f", "Makefile"], env, d)
         jw, jexit, jcpu, jself, jrc = timed_jobctl(
