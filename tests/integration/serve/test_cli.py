@@ -80,6 +80,16 @@ def run():
         check(rc == 0, "cancel through the daemon")
         check(d.wait_run(latest, timeout=30)["state"]["result_state"] == "CANCELED",
               "canceled")
+        # no daemon at JOBCTL_URL: embedded mode against the CLI's own home
+        quick = os.path.join(d.tmp, "quick.json")
+        with open(quick, "w") as f:
+            json.dump({"name": "quick", "tasks": [
+                {"task_key": "q", "command_task": {"command": ["true"]}}]}, f)
+        before = len(d.api("GET", "runs/list?limit=25").get("runs", []))
+        rc, out, err = cli(d, "run", quick, url="http://127.0.0.1:9")
+        check(rc == 0, "embedded run without a daemon: %s %s" % (out, err))
+        after = len(d.api("GET", "runs/list?limit=25").get("runs", []))
+        check(after == before, "embedded run did not go to the daemon")
         check("cli-token" not in d.read_log(), "token not logged")
     finally:
         d.stop()
