@@ -62,6 +62,14 @@ static void fmt_time(int64_t ms, char *buf, size_t n)
     strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+static void fmt_dur(int64_t ms, char *buf, size_t n)
+{
+    if (ms < 1000)
+        snprintf(buf, n, "%lldms", (long long)(ms < 0 ? 0 : ms));
+    else
+        snprintf(buf, n, "%.1fs", (double)ms / 1000.0);
+}
+
 static void print_json(json_t *j)
 {
     char *s = json_dumps(j, JSON_INDENT(2));
@@ -105,28 +113,30 @@ static void print_run(json_t *run)
     size_t i;
     json_t *t;
     char st[32];
+    char du[32];
 
     fmt_time(json_integer_value(json_object_get(run, "start_time")), st,
              sizeof(st));
-    printf("run %lld  job %lld  %s  %s %s  started %s  %.1fs\n",
+    fmt_dur(json_integer_value(json_object_get(run, "run_duration")), du,
+            sizeof(du));
+    printf("run %lld  job %lld  %s  %s %s  started %s  %s\n",
            (long long)json_integer_value(json_object_get(run, "run_id")),
            (long long)json_integer_value(json_object_get(run, "job_id")),
            json_string_value(json_object_get(run, "run_name"))
                ? json_string_value(json_object_get(run, "run_name")) : "",
            state_str(run, "life_cycle_state"), state_str(run, "result_state"),
-           st,
-           (double)json_integer_value(json_object_get(run, "run_duration")) /
-               1000.0);
+           st, du);
     json_array_foreach(tasks, i, t) {
         int64_t s = json_integer_value(json_object_get(t, "start_time"));
         int64_t e = json_integer_value(json_object_get(t, "end_time"));
 
-        printf("  %-24s attempt %lld  %-11s %-16s %6.1fs\n",
+        fmt_dur(s && e ? e - s : 0, du, sizeof(du));
+        printf("  %-24s attempt %lld  %-11s %-16s %8s\n",
                json_string_value(json_object_get(t, "task_key")),
                (long long)json_integer_value(
                    json_object_get(t, "attempt_number")),
                state_str(t, "life_cycle_state"), state_str(t, "result_state"),
-               s && e ? (double)(e - s) / 1000.0 : 0.0);
+               du);
     }
     json_decref(tasks);
 }
@@ -439,16 +449,18 @@ static int cli_runs(struct jc_client *c, int argc, char **argv,
         json_array_foreach(json_object_get(res, "runs"), i, r) {
             char st[32];
 
+            char du[32];
+
             fmt_time(json_integer_value(json_object_get(r, "start_time")), st,
                      sizeof(st));
-            printf("%-8lld %-8lld %-28.28s %-12s %-16s %-20s %.1fs\n",
+            fmt_dur(json_integer_value(json_object_get(r, "run_duration")), du,
+                    sizeof(du));
+            printf("%-8lld %-8lld %-28.28s %-12s %-16s %-20s %s\n",
                    (long long)json_integer_value(json_object_get(r, "run_id")),
                    (long long)json_integer_value(json_object_get(r, "job_id")),
                    json_string_value(json_object_get(r, "run_name")),
                    state_str(r, "life_cycle_state"),
-                   state_str(r, "result_state"), st,
-                   (double)json_integer_value(
-                       json_object_get(r, "run_duration")) / 1000.0);
+                   state_str(r, "result_state"), st, du);
         }
     }
     json_decref(res);
