@@ -12,6 +12,7 @@
 
 #include "jobctl/err.h"
 #include "util/mem.h"
+#include "util/fmt.h"
 
 /* Howard Hinnant's days_from_civil / civil_from_days. */
 int64_t lake_days_from_civil(int64_t y, unsigned m, unsigned d)
@@ -114,17 +115,12 @@ void lake_format_decimal(char *out, size_t n, lake_i128 v, int scale)
 static int add_float(struct ju_buf *out, double v, bool single)
 {
     char tmp[40];
-    int p;
 
     if (isnan(v))
         return ju_buf_adds(out, "\"NaN\"");
     if (isinf(v))
         return ju_buf_adds(out, v > 0 ? "\"Infinity\"" : "\"-Infinity\"");
-    for (p = 1; p <= 17; p++) {
-        snprintf(tmp, sizeof(tmp), "%.*g", p, v);
-        if (single ? strtof(tmp, NULL) == (float)v : strtod(tmp, NULL) == v)
-            break;
-    }
+    ju_fmt_double(tmp, sizeof(tmp), v, single);
     return ju_buf_adds(out, tmp);
 }
 

@@ -13,6 +13,7 @@
 
 #include "jobctl/err.h"
 #include "util/buf.h"
+#include "util/fmt.h"
 #include "util/mem.h"
 
 static int hive_needs_escape(unsigned char c)
@@ -95,25 +96,7 @@ char *lake_delta_uri_decode(const char *path)
 
 static void shortest_double(char *out, size_t n, double v, int is_float)
 {
-    int prec;
-
-    if (isnan(v)) {
-        snprintf(out, n, "NaN");
-        return;
-    }
-    if (isinf(v)) {
-        snprintf(out, n, v > 0 ? "Infinity" : "-Infinity");
-        return;
-    }
-    for (prec = 1; prec <= 17; prec++) {
-        snprintf(out, n, "%.*g", prec, v);
-        if (is_float) {
-            if (strtof(out, NULL) == (float)v)
-                break;
-        } else if (strtod(out, NULL) == v) {
-            break;
-        }
-    }
+    ju_fmt_double(out, n, v, is_float != 0);
     if (!strpbrk(out, ".eEni"))
         strncat(out, ".0", n - strlen(out) - 1);
 }

@@ -21,6 +21,7 @@
 #include "lake/delta.h"
 #include "lake/sql.h"
 #include "util/buf.h"
+#include "util/fmt.h"
 #include "util/mem.h"
 
 static int usage(void)
@@ -50,14 +51,8 @@ static char *cell(sqlite3_stmt *st, int c)
         return hex(sqlite3_column_blob(st, c), sqlite3_column_bytes(st, c));
     case SQLITE_FLOAT: {
         char b[64];
-        double d = sqlite3_column_double(st, c);
-        int prec;
 
-        for (prec = 1; prec <= 17; prec++) {
-            snprintf(b, sizeof(b), "%.*g", prec, d);
-            if (strtod(b, NULL) == d)
-                break;
-        }
+        ju_fmt_double(b, sizeof(b), sqlite3_column_double(st, c), false);
         return ju_xstrdup(b);
     }
     default:
