@@ -10,6 +10,7 @@
 #include <uv.h>
 
 #include "api/api.h"
+#include "jobctl/accounting.h"
 #include "daemon/daemon.h"
 #include "http/http.h"
 #include "jobctl/executor.h"
@@ -24,6 +25,7 @@ struct drun {
     struct jc_daemon *d;
     struct jc_run *run;
     struct jc_job *job; /* owned; outlives the run */
+    struct jc_accounting *acct; /* cost, remote executor, Delta mirror */
     int64_t job_id;     /* 0 for runs/submit */
     int64_t run_id;
     struct jc_kv *params;

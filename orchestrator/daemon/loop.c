@@ -89,6 +89,9 @@ static void drun_free(struct drun *r)
 
     if (r->run)
         jc_run_free(r->run);
+    /* inside the loop: mirror to Delta on the thread pool, never uv_run */
+    jc_accounting_finish_async(r->acct);
+    r->acct = NULL;
     jc_job_free(r->job);
     for (i = 0; i < r->nparams; i++) {
         free(r->params[i].key);
@@ -201,9 +204,9 @@ static void params_from_json(struct drun *r, json_t *params)
     }
 }
 
-static void fill_opts(struct jc_daemon *d, struct drun *r,
-                      struct jc_run_opts *o, const char *trigger,
-                      const char *run_type)
+static int fill_opts(struct jc_daemon *d, struct drun *r,
+                     struct jc_run_opts *o, const char *trigger,
+                     const char *run_type)
 {
     memset(o, 0, sizeof(*o));
     o->home = d->home;
@@ -217,6 +220,8 @@ static void fill_opts(struct jc_daemon *d, struct drun *r,
     o->local = d->executor;
     o->on_done = on_run_done;
     o->arg = r;
+    /* chains on_done/arg: cost per attempt, remote executor, Delta mirror */
+    return jc_accounting_attach(&r->acct, o, r->job, d->loop, d->store, NULL);
 }
 
 int dm_trigger(struct jc_daemon *d, struct jc_job *job, int64_t job_id,
@@ -238,8 +243,9 @@ int dm_trigger(struct jc_daemon *d, struct jc_job *job, int64_t job_id,
     r->job_id = job_id;
     r->token = token ? ju_xstrdup(token) : NULL;
     params_from_json(r, params);
-    fill_opts(d, r, &o, trigger, run_type);
-    rc = jc_run_create(&r->run, d->store, job, &o);
+    rc = fill_opts(d, r, &o, trigger, run_type);
+    if (!rc)
+        rc = jc_run_create(&r->run, d->store, job, &o);
     if (rc) {
         r->run = NULL;
         drun_free(r);
@@ -427,9 +433,10 @@ static int be_repair(void *ud, int64_t run_id, const char *const *tasks,
     r->job_id = row.job_id;
     jc_run_row_release(&row);
     params_from_json(r, params);
-    fill_opts(d, r, &o, "RETRY", NULL);
-    rc = jc_run_repair_create(&r->run, d->store, job, run_id, tasks, ntasks,
-                              &o);
+    rc = fill_opts(d, r, &o, "RETRY", NULL);
+    if (!rc)
+        rc = jc_run_repair_create(&r->run, d->store, job, run_id, tasks,
+                                  ntasks, &o);
     if (rc) {
         r->run = NULL;
         drun_free(r);

@@ -2,8 +2,12 @@
 loopback: success and error shapes, pagination (last page has no
 next_page_token), idempotency tokens, a run visible right after run-now,
 repair, cancel, get-output, submit, 2.1 and 2.2 prefixes, healthz,
-metrics and the databricks-config probe."""
+metrics and the databricks-config probe; runs started by the daemon get
+cost accounting (task_runs.cost > 0) and are mirrored into the Delta table
+cluster_logs (one row per attempt)."""
 import os
+import sqlite3
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -297,6 +301,51 @@ def test_auth():
         d.cleanup()
 
 
+def sql_csv(d, query):
+    env = dict(os.environ)
+    env["JOBCTL_HOME"] = d.home
+    p = subprocess.run([os.path.join(os.environ.get("JOBCTL_BIN_DIR", "build/bin"),
+                                     "jobctl"), "sql", query, "--format", "csv"],
+                       env=env, cwd=d.tmp, capture_output=True, text=True,
+                       timeout=60)
+    check(p.returncode == 0, "jobctl sql %r: rc %d %s" % (query, p.returncode,
+                                                          p.stderr))
+    return [line for line in p.stdout.splitlines() if line.strip()]
+
+
+def test_accounting(d):
+    # a local job run by the daemon: cost per attempt, mirrored to Delta
+    burn = [sys.executable, "-c", "print(sum(i * i for i in range(300000)))"]
+    job_id = d.create_job(cmd_job("acct", [("x", burn, []), ("y", burn, ["x"])]))
+    run_id = d.run_now(job_id)
+    r = d.wait_run(run_id)
+    check(r["state"]["result_state"] == "SUCCESS",
+          "accounting run succeeded: %r" % r["state"])
+    db = sqlite3.connect(os.path.join(d.home, "jobctl.db"), timeout=5)
+    try:
+        rows = db.execute("SELECT task_run_id, cost FROM task_runs "
+                          "WHERE run_id = ?", (run_id,)).fetchall()
+    finally:
+        db.close()
+    check(len(rows) == 2, "two attempts recorded: %r" % rows)
+    check(all(c > 0 for _, c in rows),
+          "daemon run attempts have a cost > 0: %r" % rows)
+    lake = os.path.join(d.home, "lake", "cluster_logs")
+
+    def mirrored():
+        if not os.path.isdir(os.path.join(lake, "_delta_log")):
+            return None
+        out = sql_csv(d, "SELECT COUNT(*) FROM cluster_logs WHERE run_id = %d"
+                      % run_id)
+        return out[-1] == str(len(rows)) and out
+    wait_for(mirrored, timeout=30, what="cluster_logs rows of run %d" % run_id,
+             step=0.2)
+    out = sql_csv(d, "SELECT task_run_id FROM cluster_logs WHERE run_id = %d "
+                  "ORDER BY task_run_id" % run_id)
+    check(out[1:] == [str(t) for t, _ in sorted(rows)],
+          "one cluster_logs row per attempt: %r" % out)
+
+
 def run():
     d = Daemon().start()
     try:
@@ -304,6 +353,7 @@ def run():
         test_runs(d, job_id)
         test_runs_list(d, job_id)
         test_misc(d)
+        test_accounting(d)
         rc = d.stop()
         check(rc == 0, "SIGTERM exits cleanly (rc %r)" % rc)
     finally:
