@@ -901,8 +901,7 @@ static void runs_delete(struct api_ctx *c)
     json_t *body;
     int64_t run_id;
     struct jc_run_row r;
-    sqlite3 *db = jc_store_db(c->api->store);
-    sqlite3_stmt *st = NULL;
+    int rc;
 
     if (!api_method(c, "POST") || !(body = api_body(c)))
         return;
@@ -920,20 +919,14 @@ static void runs_delete(struct api_ctx *c)
         goto out;
     }
     jc_run_row_release(&r);
-    /* store.h has no run delete yet (noted for the runner): task runs and
-     * values go with ON DELETE CASCADE */
-    if (sqlite3_prepare_v2(db, "DELETE FROM runs WHERE run_id = ?", -1, &st,
-                           NULL) != SQLITE_OK) {
-        api_error(c->resp, 500, "INTERNAL_ERROR", "cannot delete run");
-        goto out;
-    }
-    sqlite3_bind_int64(st, 1, run_id);
-    if (sqlite3_step(st) != SQLITE_DONE)
+    /* task runs and values go with ON DELETE CASCADE; a run deleted
+     * meanwhile by another process is gone all the same */
+    rc = jc_store_run_delete(c->api->store, run_id);
+    if (rc && rc != JC_ENOTFOUND)
         api_error(c->resp, 500, "INTERNAL_ERROR", "cannot delete run: %s",
-                  sqlite3_errmsg(db));
+                  jc_err_last());
     else
         api_json(c->resp, 200, json_object());
-    sqlite3_finalize(st);
 out:
     json_decref(body);
 }
