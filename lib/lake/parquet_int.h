@@ -488,4 +488,7 @@ int lake_parquet__decode_values(struct lake_parquet_reader *r,
                                 int enc, const uint8_t *p, size_t len,
                                 size_t n);
 
+void lake_parquet__stats_describe_leaf(struct lake_column_stats *c,
+                                       const struct pq_leaf *lf);
+
 #endif

@@ -277,7 +277,6 @@ int lake_parquet_reader_row_group_stats(const struct lake_parquet_reader *r,
 {
     const struct pq_rowgroup *g;
     size_t i;
-    size_t k;
 
     memset(out, 0, sizeof(*out));
     if (rg >= r->meta.n_rg)
@@ -293,15 +292,7 @@ int lake_parquet_reader_row_group_stats(const struct lake_parquet_reader *r,
         const struct pq_leaf *lf = &r->lo.leaves[i];
         const struct pq_stats *s = &g->chunks[i].stats;
         struct lake_column_stats *c = &out->columns[i];
-        c->path_len = lf->path_len;
-        c->path = ju_xcalloc(lf->path_len, sizeof(char *));
-        for (k = 0; k < lf->path_len; k++)
-            c->path[k] = ju_xstrdup(lf->path[k]);
-        c->dotted = ju_xstrdup(lf->dotted);
-        c->type = lf->ltype;
-        c->precision = lf->precision;
-        c->scale = lf->scale;
-        c->in_repeated = lf->in_repeated;
+        lake_parquet__stats_describe_leaf(c, lf);
         c->null_count = s->has_null_count ? s->null_count : -1;
         c->num_values = g->chunks[i].num_values;
         c->min.is_null = c->max.is_null = true;

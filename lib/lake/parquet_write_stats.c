@@ -278,11 +278,28 @@ static void fill_value(struct lake_value *v, const struct sacc *s,
     }
 }
 
+/* Name, path and type of one leaf column in a stats record (shared by the
+ * writer's close and the reader's row-group stats). */
+void lake_parquet__stats_describe_leaf(struct lake_column_stats *c,
+                                       const struct pq_leaf *lf)
+{
+    size_t k;
+
+    c->path_len = lf->path_len;
+    c->path = ju_xcalloc(lf->path_len, sizeof(char *));
+    for (k = 0; k < lf->path_len; k++)
+        c->path[k] = ju_xstrdup(lf->path[k]);
+    c->dotted = ju_xstrdup(lf->dotted);
+    c->type = lf->ltype;
+    c->precision = lf->precision;
+    c->scale = lf->scale;
+    c->in_repeated = lf->in_repeated;
+}
+
 void lake_parquet__fill_stats(struct lake_parquet_writer *w,
                               struct lake_parquet_file_stats *st)
 {
     size_t i;
-    size_t k;
 
     memset(st, 0, sizeof(*st));
     st->file_size = w->file_pos;
@@ -295,15 +312,7 @@ void lake_parquet__fill_stats(struct lake_parquet_writer *w,
         const struct pq_leaf *lf = &w->lo.leaves[i];
         const struct sacc *s = &w->leaves[i].file_st;
         struct lake_column_stats *c = &st->columns[i];
-        c->path_len = lf->path_len;
-        c->path = ju_xcalloc(lf->path_len, sizeof(char *));
-        for (k = 0; k < lf->path_len; k++)
-            c->path[k] = ju_xstrdup(lf->path[k]);
-        c->dotted = ju_xstrdup(lf->dotted);
-        c->type = lf->ltype;
-        c->precision = lf->precision;
-        c->scale = lf->scale;
-        c->in_repeated = lf->in_repeated;
+        lake_parquet__stats_describe_leaf(c, lf);
         c->null_count = s->nulls;
         c->num_values = s->values;
         c->has_min_max = s->has;
