@@ -25,10 +25,16 @@ if [ -n "$missing" ]; then
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing
 fi
-# npm modules for the independent Parquet readers used by tests
-if [ ! -d "$top/tests/node/node_modules/hyparquet" ] ||
-   [ ! -d "$top/tests/node/node_modules/@duckdb/node-api" ]; then
+# npm modules the tests use (DuckDB and hyparquet as independent Parquet
+# readers, the official Databricks JS SDK): install when any is missing
+cd "$top/tests/node"
+if ! node -e 'const fs = require("fs");
+    const d = require("./package.json").dependencies;
+    for (const k of Object.keys(d))
+        if (!fs.existsSync("node_modules/" + k + "/package.json")) process.exit(1);' \
+    >/dev/null 2>&1; then
     echo "deps: npm install (tests/node)"
-    (cd "$top/tests/node" && npm install --no-audit --no-fund --loglevel=error)
+    npm install --no-audit --no-fund --loglevel=error
 fi
+cd "$top"
 echo "deps: ok"
