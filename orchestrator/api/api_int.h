@@ -63,6 +63,11 @@ int api_query_bool(struct api_ctx *c, const char *name, bool *out);
 const char *api_cache_get(struct jc_api *api, const char *key, size_t *len);
 void api_cache_put(struct jc_api *api, const char *key, const char *body,
                    size_t len, int64_t ttl_ms);
+/*
+ * On a hit, answer 200 application/json with the cached body shared (no
+ * copy: the server writes it from the cache entry) and return true.
+ */
+bool api_cache_serve(struct api_ctx *c, const char *key);
 void api_cache_free(struct jc_api *api);
 
 /* endpoints */

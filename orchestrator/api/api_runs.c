@@ -325,9 +325,7 @@ static void runs_get(struct api_ctx *c)
     bool hist = false;
     json_t *j;
     const char *host = jc_http_header(c->req, "Host");
-    const char *hit;
     char *key;
-    size_t len;
     bool terminal;
 
     if (!api_method(c, "GET") || require_run_id(c, NULL, &run_id))
@@ -338,11 +336,7 @@ static void runs_get(struct api_ctx *c)
      * the store changes (a repair or delete invalidates) */
     key = ju_xasprintf("runs/get?%lld&%d|%s", (long long)run_id, (int)hist,
                        host ? host : "");
-    hit = api_cache_get(c->api, key, &len);
-    if (hit) {
-        c->resp->status = 200;
-        c->resp->content_type = "application/json";
-        ju_buf_add(&c->resp->body, hit, len);
+    if (api_cache_serve(c, key)) {
         free(key);
         return;
     }
@@ -388,17 +382,11 @@ static void runs_list(struct api_ctx *c)
         return;
     {
         const char *host = jc_http_header(c->req, "Host");
-        size_t len;
-        const char *hit;
 
         cache_key = ju_xasprintf("runs/list?%s|%s",
                                  c->req->query ? c->req->query : "",
                                  host ? host : "");
-        hit = api_cache_get(c->api, cache_key, &len);
-        if (hit) {
-            c->resp->status = 200;
-            c->resp->content_type = "application/json";
-            ju_buf_add(&c->resp->body, hit, len);
+        if (api_cache_serve(c, cache_key)) {
             free(cache_key);
             return;
         }

@@ -39,11 +39,29 @@ struct jc_http_request {
     bool loopback_peer; /* the peer address is 127.0.0.0/8 or ::1 */
 };
 
+/*
+ * An immutable, reference-counted response body (a cached page): the
+ * server writes it straight from this memory and holds a reference until
+ * the write completes, so a cached response is never copied per request.
+ */
+struct jc_http_shared {
+    size_t refs;
+    size_t len;
+    char data[]; /* len bytes + NUL */
+};
+
+/* New shared body holding a copy of p (refs = 1). */
+struct jc_http_shared *jc_http_shared_new(const void *p, size_t len);
+struct jc_http_shared *jc_http_shared_ref(struct jc_http_shared *s);
+void jc_http_shared_unref(struct jc_http_shared *s);
+
 struct jc_http_response {
     int status;
     const char *content_type; /* static string; NULL = none */
     struct ju_buf headers;    /* extra "Name: value\r\n" lines */
     struct ju_buf body;
+    /* when set, the body is this (body is ignored); released with resp */
+    struct jc_http_shared *shared;
     bool close;               /* close the connection after this response */
 };
 
@@ -72,6 +90,13 @@ void jc_http_resp_header(struct jc_http_response *resp, const char *name,
 /* Set status, content type and body text in one go. */
 void jc_http_resp_text(struct jc_http_response *resp, int status,
                        const char *content_type, const char *text);
+/* Set status, content type and a shared body (takes a new reference). */
+void jc_http_resp_shared(struct jc_http_response *resp, int status,
+                         const char *content_type,
+                         struct jc_http_shared *body);
+/* The body bytes (shared or not) and their length. */
+const char *jc_http_resp_body(const struct jc_http_response *resp,
+                              size_t *len);
 const char *jc_http_status_text(int status);
 
 /*

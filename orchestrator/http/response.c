@@ -4,6 +4,8 @@
  */
 #include "http/http.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/mem.h"
@@ -20,6 +22,55 @@ void jc_http_resp_release(struct jc_http_response *resp)
 {
     ju_buf_release(&resp->headers);
     ju_buf_release(&resp->body);
+    jc_http_shared_unref(resp->shared);
+    resp->shared = NULL;
+}
+
+struct jc_http_shared *jc_http_shared_new(const void *p, size_t len)
+{
+    struct jc_http_shared *s = ju_xmalloc(sizeof(*s) + len + 1);
+
+    s->refs = 1;
+    s->len = len;
+    if (len)
+        memcpy(s->data, p, len);
+    s->data[len] = '\0';
+    return s;
+}
+
+struct jc_http_shared *jc_http_shared_ref(struct jc_http_shared *s)
+{
+    if (s)
+        s->refs++;
+    return s;
+}
+
+void jc_http_shared_unref(struct jc_http_shared *s)
+{
+    if (s && --s->refs == 0)
+        free(s);
+}
+
+void jc_http_resp_shared(struct jc_http_response *resp, int status,
+                         const char *content_type,
+                         struct jc_http_shared *body)
+{
+    resp->status = status;
+    resp->content_type = content_type;
+    ju_buf_reset(&resp->body);
+    jc_http_shared_unref(resp->shared);
+    resp->shared = jc_http_shared_ref(body);
+}
+
+const char *jc_http_resp_body(const struct jc_http_response *resp,
+                              size_t *len)
+{
+    if (resp->shared) {
+        *len = resp->shared->len;
+        return resp->shared->data;
+    }
+    *len = resp->body.len;
+    return ju_buf_str(&resp->body);
 }
 
 static bool safe_header_text(const char *s)
@@ -42,6 +93,8 @@ void jc_http_resp_text(struct jc_http_response *resp, int status,
     resp->content_type = content_type;
     ju_buf_reset(&resp->body);
     ju_buf_adds(&resp->body, text);
+    jc_http_shared_unref(resp->shared);
+    resp->shared = NULL;
 }
 
 const char *jc_http_status_text(int status)
@@ -77,18 +130,32 @@ int jc_http_resp_serialize(const struct jc_http_response *resp,
 {
     bool ka = keep_alive && !resp->close;
     bool nobody = resp->status == 204 || resp->status == 304;
+    size_t blen;
+    const char *body = jc_http_resp_body(resp, &blen);
+    char line[160];
+    int n;
 
-    ju_buf_addf(out, "HTTP/1.1 %d %s\r\nServer: jobctl\r\n", resp->status,
-                jc_http_status_text(resp->status));
-    if (resp->content_type)
-        ju_buf_addf(out, "Content-Type: %s\r\n", resp->content_type);
-    if (!nobody)
-        ju_buf_addf(out, "Content-Length: %zu\r\n", resp->body.len);
+    /* one formatted line for status + fixed headers, then plain copies */
+    n = snprintf(line, sizeof(line), "HTTP/1.1 %d %s\r\nServer: jobctl\r\n",
+                 resp->status, jc_http_status_text(resp->status));
+    ju_buf_grow(out, (size_t)n + resp->headers.len + 128 +
+                         (resp->content_type ? strlen(resp->content_type)
+                                             : 0));
+    ju_buf_add(out, line, (size_t)n);
+    if (resp->content_type) {
+        ju_buf_adds(out, "Content-Type: ");
+        ju_buf_adds(out, resp->content_type);
+        ju_buf_adds(out, "\r\n");
+    }
+    if (!nobody) {
+        n = snprintf(line, sizeof(line), "Content-Length: %zu\r\n", blen);
+        ju_buf_add(out, line, (size_t)n);
+    }
     ju_buf_adds(out, ka ? "Connection: keep-alive\r\n"
                         : "Connection: close\r\n");
     ju_buf_add(out, ju_buf_str(&resp->headers), resp->headers.len);
     ju_buf_adds(out, "\r\n");
     if (!head_only && !nobody)
-        ju_buf_add(out, ju_buf_str(&resp->body), resp->body.len);
+        ju_buf_add(out, body, blen);
     return 0;
 }

@@ -32,6 +32,10 @@ struct jc_http_server {
     struct conn *conns; /* doubly linked list */
     size_t nconns;
     int pending_closes; /* handles not yet closed by libuv */
+    /* one read buffer for every connection: on_read consumes it fully
+     * before returning, and the loop is single-threaded */
+    char rbuf[65536];
+    bool rbuf_busy;
 };
 
 struct conn {
@@ -54,6 +58,7 @@ struct wreq {
     uv_write_t req;
     char *data;
     char *body; /* second buffer (response body) or NULL */
+    struct jc_http_shared *shared; /* or a shared body (one reference) */
     struct conn *c;
 };
 
@@ -99,6 +104,7 @@ static void on_write(uv_write_t *w, int status)
 
     free(wr->data);
     free(wr->body);
+    jc_http_shared_unref(wr->shared);
     free(wr);
     if (c->closing)
         return;
@@ -117,8 +123,12 @@ static void on_write(uv_write_t *w, int status)
     }
 }
 
-/* Write head (and body when not NULL) in one uv_write; takes both. */
-static void conn_send2(struct conn *c, struct ju_buf *head, struct ju_buf *body)
+/*
+ * Write head (and body, or the shared body, when given) in one uv_write
+ * (writev); takes head and body, and one reference to shared.
+ */
+static void conn_send2(struct conn *c, struct ju_buf *head, struct ju_buf *body,
+                       struct jc_http_shared *shared)
 {
     struct wreq *wr;
     uv_buf_t b[2];
@@ -129,13 +139,24 @@ static void conn_send2(struct conn *c, struct ju_buf *head, struct ju_buf *body)
         ju_buf_release(head);
         if (body)
             ju_buf_release(body);
+        jc_http_shared_unref(shared);
         return;
     }
     wr = ju_xcalloc(1, sizeof(*wr));
     wr->c = c;
     wr->data = ju_buf_detach(head, &len);
     b[0] = uv_buf_init(wr->data, (unsigned)len);
-    if (body && body->len) {
+    if (shared) {
+        if (body)
+            ju_buf_release(body);
+        if (shared->len) {
+            wr->shared = shared;
+            b[1] = uv_buf_init(shared->data, (unsigned)shared->len);
+            n = 2;
+        } else {
+            jc_http_shared_unref(shared);
+        }
+    } else if (body && body->len) {
         wr->body = ju_buf_detach(body, &len);
         b[1] = uv_buf_init(wr->body, (unsigned)len);
         n = 2;
@@ -145,6 +166,7 @@ static void conn_send2(struct conn *c, struct ju_buf *head, struct ju_buf *body)
     if (uv_write(&wr->req, (uv_stream_t *)&c->tcp, b, n, on_write) < 0) {
         free(wr->data);
         free(wr->body);
+        jc_http_shared_unref(wr->shared);
         free(wr);
         conn_close(c);
     }
@@ -152,7 +174,7 @@ static void conn_send2(struct conn *c, struct ju_buf *head, struct ju_buf *body)
 
 static void conn_send(struct conn *c, struct ju_buf *out)
 {
-    conn_send2(c, out, NULL);
+    conn_send2(c, out, NULL, NULL);
 }
 
 static void send_error(struct conn *c, int status)
@@ -221,17 +243,36 @@ static void on_request(struct jc_http_request *req, void *ud)
     if (head || resp.status == 204 || resp.status == 304)
         conn_send(c, &out);
     else
-        conn_send2(c, &out, &resp.body);
+        conn_send2(c, &out, &resp.body, jc_http_shared_ref(resp.shared));
     jc_http_resp_release(&resp);
     arm_idle(c);
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
-    (void)h;
+    struct conn *c = h->data;
+    struct jc_http_server *s = c->srv;
+
     (void)suggested;
-    buf->base = ju_xmalloc(16384);
-    buf->len = 16384;
+    if (s->rbuf_busy) {
+        /* not expected (reads are not nested), but stay correct */
+        buf->base = ju_xmalloc(16384);
+        buf->len = 16384;
+        return;
+    }
+    s->rbuf_busy = true;
+    buf->base = s->rbuf;
+    buf->len = sizeof(s->rbuf);
+}
+
+static void read_done(struct conn *c, const uv_buf_t *buf)
+{
+    struct jc_http_server *s = c->srv;
+
+    if (buf->base == s->rbuf)
+        s->rbuf_busy = false;
+    else
+        free(buf->base);
 }
 
 static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
@@ -240,7 +281,7 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
     int rc;
 
     if (nread < 0) {
-        free(buf->base);
+        read_done(c, buf);
         if (nread != UV_EOF || !c->tcp.write_queue_size)
             conn_close(c);
         else
@@ -248,7 +289,7 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
         return;
     }
     if (nread == 0 || c->closing || c->close_after_write) {
-        free(buf->base);
+        read_done(c, buf);
         return;
     }
     if (!c->had_request_start) {
@@ -257,7 +298,7 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
                        c->srv->opts.request_timeout_ms, 0);
     }
     rc = jc_http_reqparser_feed(c->parser, buf->base, (size_t)nread);
-    free(buf->base);
+    read_done(c, buf);
     if (rc) {
         send_error(c, rc);
         uv_read_stop(st);
