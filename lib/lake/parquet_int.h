@@ -306,6 +306,8 @@ struct sacc {
     double fmax;
     struct ju_buf smin;
     struct ju_buf smax;
+    uint64_t pmin; /* bytes_prefix of smin, smax (parquet_write_stats.c) */
+    uint64_t pmax;
 };
 
 struct bytes_ref {
@@ -341,6 +343,7 @@ struct wleaf {
     bool use_dict;
     bool dict_full;    /* switched to PLAIN for the rest of the chunk */
     bool dict_decided; /* first page flushed: dictionary kept or dropped */
+    bool dict_sampled; /* first DICT_SAMPLE values seen: kept or dropped */
     /* pending page */
     struct ju_buf rep;
     struct ju_buf def;

@@ -109,6 +109,7 @@ static int flush_row_group(struct lake_parquet_writer *w)
         wl->use_dict = wl->dict_ok && w->opts.dictionary;
         wl->dict_full = false;
         wl->dict_decided = false;
+        wl->dict_sampled = false;
     }
     w->total_rows += w->rg_rows;
     w->rg_rows = 0;

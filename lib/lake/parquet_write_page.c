@@ -17,6 +17,8 @@
 
 /* ---------------------------------------------------------------- values */
 
+static void dict_to_plain(struct wleaf *wl);
+
 static void *grow_scratch(void **p, size_t *cap, size_t need, size_t elem)
 {
     if (need > *cap) {
@@ -515,6 +517,24 @@ static void shred_node(struct shred *s, size_t k, const struct lake_column *c,
     }
 }
 
+/*
+ * A column chunk starts dictionary-encoded; once DICT_SAMPLE values are in,
+ * a dictionary holding most of them (ids, free text, measurements) is
+ * dropped for PLAIN, so high-cardinality columns pay for hashing only that
+ * sample, while low-cardinality ones (types, topics, constant columns) keep
+ * their dictionary. The first page flush checks again over the whole page.
+ */
+#define DICT_SAMPLE 1024
+
+static void dict_sample_decide(struct wleaf *wl)
+{
+    if (!wl->use_dict || wl->dict_sampled || wl->page_nonnull < DICT_SAMPLE)
+        return;
+    wl->dict_sampled = true;
+    if (wl->dict_n * 2 > wl->page_nonnull)
+        dict_to_plain(wl);
+}
+
 /* Values at positions pos[0..n) of leaf column c into the pending page. */
 static void add_values_at(struct wleaf *wl, struct sacc *st,
                           const struct lake_column *c, const size_t *pos,
@@ -568,6 +588,7 @@ static void add_values_at(struct wleaf *wl, struct sacc *st,
             plain_fixed(wl, g, n);
     }
     wl->page_nonnull += n;
+    dict_sample_decide(wl);
 }
 
 /* Contiguous non-null values [a, a+n) of leaf column c. */
@@ -578,6 +599,18 @@ static void add_values_range(struct wleaf *wl, struct sacc *st,
 
     if (n == 0)
         return;
+    if (wl->use_dict && !wl->dict_sampled &&
+        wl->page_nonnull + n > DICT_SAMPLE) {
+        /* decide on the sample before hashing the rest */
+        size_t k =
+            wl->page_nonnull < DICT_SAMPLE ? DICT_SAMPLE - wl->page_nonnull : 0;
+        if (k) {
+            add_values_range(wl, st, c, a, k);
+            a += k;
+            n -= k;
+        }
+        dict_sample_decide(wl);
+    }
     if (wl->kind == 1) {
         struct bytes_ref *r = grow_scratch((void **)&wl->refs, &wl->refs_cap, n,
                                            sizeof(*wl->refs));
@@ -599,6 +632,7 @@ static void add_values_range(struct wleaf *wl, struct sacc *st,
             plain_fixed(wl, src, n);
     }
     wl->page_nonnull += n;
+    dict_sample_decide(wl);
 }
 
 static const struct lake_column *leaf_column(const struct lake_batch *b,

@@ -78,18 +78,40 @@ static void buf_set(struct ju_buf *b, const char *p, size_t n)
         JC_BUG("stat buffer over cap");
 }
 
+/* The first 8 bytes of a string as a big-endian number, zero-padded: if
+ * two prefixes differ they order the strings as memcmp + length does. */
+static uint64_t bytes_prefix(const char *p, size_t n)
+{
+    unsigned char b[8] = {0};
+
+    memcpy(b, p, n < 8 ? n : 8);
+    return (uint64_t)b[0] << 56 | (uint64_t)b[1] << 48 | (uint64_t)b[2] << 40 |
+           (uint64_t)b[3] << 32 | (uint64_t)b[4] << 24 | (uint64_t)b[5] << 16 |
+           (uint64_t)b[6] << 8 | (uint64_t)b[7];
+}
+
 void lake_parquet__sacc_bytes(struct sacc *s, const char *p, size_t n)
 {
+    uint64_t k;
+
     if (!s->has) {
         buf_set(&s->smin, p, n);
         buf_set(&s->smax, p, n);
+        s->pmin = s->pmax = bytes_prefix(p, n);
         s->has = true;
         return;
     }
-    if (bytes_cmp(p, n, s->smin.data, s->smin.len) < 0)
+    /* most values fall strictly between min and max on the prefix alone */
+    k = bytes_prefix(p, n);
+    if (k > s->pmin && k < s->pmax)
+        return;
+    if (k <= s->pmin && bytes_cmp(p, n, s->smin.data, s->smin.len) < 0) {
         buf_set(&s->smin, p, n);
-    else if (bytes_cmp(p, n, s->smax.data, s->smax.len) > 0)
+        s->pmin = k;
+    } else if (k >= s->pmax && bytes_cmp(p, n, s->smax.data, s->smax.len) > 0) {
         buf_set(&s->smax, p, n);
+        s->pmax = k;
+    }
 }
 
 void lake_parquet__sacc_merge(struct sacc *dst, const struct sacc *src, int cat)
