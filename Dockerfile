@@ -20,7 +20,7 @@ RUN make build CMAKE_FLAGS=-DJC_SHARED_DIR=/shared \
 FROM debian:12-slim
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends \
       libuv1 libyaml-0-2 libsqlite3-0 librdkafka1 libcurl4 libjansson4 \
-      libhttp-parser2.9 libzstd1 libsnappy1v5 libssl3 zlib1g tzdata \
+      libhttp-parser2.9 libzstd1 libsnappy1v5 libjemalloc2 libssl3 zlib1g tzdata \
       ca-certificates python3 \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/build/bin/ /usr/lib/jobctl/

@@ -44,7 +44,7 @@ int main(int argc, char **argv)
     rd_kafka_conf_set(conf, "fetch.error.backoff.ms", "10", errstr, sizeof(errstr));
     rd_kafka_conf_set(conf, "fetch.max.bytes", "52428800", errstr, sizeof(errstr));
     rd_kafka_conf_set(conf, "max.partition.fetch.bytes", "4194304", errstr, sizeof(errstr));
-    rd_kafka_conf_set(conf, "queued.min.messages", "100000", errstr, sizeof(errstr));
+    rd_kafka_conf_set(conf, "queued.min.messages", "1000000", errstr, sizeof(errstr));
     rd_kafka_conf_set(conf, "queued.max.messages.kbytes", "65536", errstr, sizeof(errstr));
     rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
     if (!rk) {

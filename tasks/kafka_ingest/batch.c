@@ -1,7 +1,7 @@
 /*
  * batch.c: the micro-batch buffers of jobctl-bronze-ingest: table schemas
- * and columnar appends of parsed events (one lake_batch per Kafka
- * partition) and of quarantined messages.
+ * and columnar appends of parsed events (one lake_batch for all Kafka
+ * partitions) and of quarantined messages.
  */
 #include "ingest.h"
 
@@ -99,36 +99,26 @@ static void append_text(struct lake_column *c, const char *p, size_t n)
 void ingest_set_init(struct ingest_set *set, size_t nparts)
 {
     memset(set, 0, sizeof(*set));
-    set->bronze = ju_xcalloc(nparts ? nparts : 1, sizeof(*set->bronze));
-    set->bronze_rows =
-        ju_xcalloc(nparts ? nparts : 1, sizeof(*set->bronze_rows));
     set->consumed = ju_xcalloc(nparts ? nparts : 1, sizeof(*set->consumed));
 }
 
 void ingest_set_release(struct ingest_set *set, size_t nparts)
 {
-    size_t i;
-
-    for (i = 0; i < nparts; i++)
-        if (set->bronze[i])
-            lake_batch_free(set->bronze[i]);
+    (void)nparts;
+    if (set->bronze)
+        lake_batch_free(set->bronze);
     if (set->quarantine)
         lake_batch_free(set->quarantine);
-    free(set->bronze);
-    free(set->bronze_rows);
     free(set->consumed);
     memset(set, 0, sizeof(*set));
 }
 
 void ingest_set_reset(struct ingest_set *set, size_t nparts)
 {
-    size_t i;
-
-    for (i = 0; i < nparts; i++) {
-        if (set->bronze[i])
-            lake_batch_reset(set->bronze[i]);
-        set->bronze_rows[i] = 0;
-    }
+    (void)nparts;
+    if (set->bronze)
+        lake_batch_reset(set->bronze);
+    set->bronze_rows = 0;
     if (set->quarantine)
         lake_batch_reset(set->quarantine);
     set->rows = 0;
@@ -159,14 +149,14 @@ void ingest_batch_add(struct ingest_state *st, size_t pi,
             st->n_skipped++;
             return;
         }
-        if (!set->bronze[pi]) {
+        if (!set->bronze) {
             struct lake_schema bs, qs;
             ingest_schemas(&bs, &qs);
-            set->bronze[pi] = lake_batch_new(&bs);
+            set->bronze = lake_batch_new(&bs);
             lake_schema_release(&bs);
             lake_schema_release(&qs);
         }
-        c = set->bronze[pi]->columns;
+        c = set->bronze->columns;
         lake_batch_append_str(&c[B_ID], ev.event_id.p, ev.event_id.n);
         lake_batch_append_str(&c[B_TYPE], ev.event_type.p, ev.event_type.n);
         lake_batch_append_i64(&c[B_TS], ev.ts_us);
@@ -179,7 +169,7 @@ void ingest_batch_add(struct ingest_state *st, size_t pi,
         else
             lake_batch_append_i64(&c[B_KTS], kts);
         lake_batch_append_i64(&c[B_ITIME], set->ingest_time);
-        set->bronze_rows[pi]++;
+        set->bronze_rows++;
         set->rows++;
         st->n_valid++;
     } else {

@@ -50,10 +50,12 @@ struct ingest_part {
     int done;            /* available-now: reached high */
 };
 
-/* One micro-batch: rows per partition, quarantined rows, offsets. */
+/* One micro-batch: valid rows of every partition (one bronze file per
+ * micro-batch, not one per partition: fewer, bigger files for readers
+ * and one fsync), quarantined rows, offsets. */
 struct ingest_set {
-    struct lake_batch **bronze; /* [nparts], NULL until a row arrives */
-    size_t *bronze_rows;        /* [nparts] */
+    struct lake_batch *bronze; /* NULL until a row arrives */
+    int64_t bronze_rows;
     struct lake_batch *quarantine;
     int64_t *consumed; /* [nparts] next offset after this set */
     int64_t rows;

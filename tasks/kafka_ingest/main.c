@@ -28,7 +28,7 @@ static void usage(void)
             "usage: jobctl-bronze-ingest [--available-now | --continuous] "
             "[--batch-size N] [--linger-ms MS] [--max-batches N] "
             "[--max-seconds S] [--topic T] [--group G] "
-            "[--codec snappy|zstd|gzip|uncompressed] [--dictionary[=on]] "
+            "[--codec snappy|zstd|gzip|uncompressed] [--dictionary=on|off] "
             "[--print-config]\n");
 }
 
@@ -55,12 +55,16 @@ static int consumer_new(rd_kafka_t **out, int dump)
     char errstr[512];
     int rc;
 
-    /* librdkafka 2.0 pauses every partition for fetch.error.backoff.ms
-     * (default 500 ms) once the consumer queue holds queued.min.messages
-     * (counted over all partitions with one consumer queue): a consumer
-     * that parses more slowly than zstd decompresses hits that constantly
-     * and idled in 500 ms steps. Retry soon instead. These fetch
-     * settings are defaults that KAFKA_CONFIG may override. */
+    /* librdkafka 2.0 takes a partition off the fetch list once the
+     * consumer queue holds queued.min.messages or
+     * queued.max.messages.kbytes (both counted over all partitions, as
+     * they share one consumer queue) and re-adds it only on its next
+     * broker-thread wakeup, up to a second later: every partition
+     * stalls at once. With 32 partitions the default 100000 messages
+     * is one fetch response, so a parse hiccup stopped the fetcher for
+     * ~0.5 s. Bound the prefetch by bytes only (64 MiB, the default)
+     * and retry soon after errors. These are defaults KAFKA_CONFIG may
+     * override. */
     rc = kafkaconf_set(conf, "fetch.error.backoff.ms", "10");
     if (!rc)
         rc = kafkaconf_set(conf, "fetch.wait.max.ms", "50");
@@ -69,7 +73,7 @@ static int consumer_new(rd_kafka_t **out, int dump)
     if (!rc)
         rc = kafkaconf_set(conf, "max.partition.fetch.bytes", "4194304");
     if (!rc)
-        rc = kafkaconf_set(conf, "queued.min.messages", "100000");
+        rc = kafkaconf_set(conf, "queued.min.messages", "1000000");
     if (!rc)
         rc = kafkaconf_set(conf, "queued.max.messages.kbytes", "65536");
     if (!rc)
@@ -181,8 +185,16 @@ int main(int argc, char **argv)
         return TASK_EXIT_USAGE;
     }
     v = task_param(argc, argv, "dictionary");
+    /* on unless turned off: the writer keeps dictionaries only for columns
+     * that repeat (event_type, topic, partition, times) */
+    if (v && *v && strcmp(v, "on") && strcmp(v, "off") && strcmp(v, "true") &&
+        strcmp(v, "false") && strcmp(v, "1") && strcmp(v, "0")) {
+        fprintf(stderr, "jobctl-bronze-ingest: invalid --dictionary '%s'\n", v);
+        usage();
+        return TASK_EXIT_USAGE;
+    }
     st->opts.dictionary =
-        v && (!strcmp(v, "on") || !strcmp(v, "true") || !strcmp(v, "1") || !*v);
+        !v || !(!strcmp(v, "off") || !strcmp(v, "false") || !strcmp(v, "0"));
     v = task_param(argc, argv, "group");
     if (!v || !*v)
         v = getenv("KAFKA_GROUP_ID");

@@ -160,7 +160,6 @@ static int commit_bronze(struct ingest_state *st, struct ingest_set *set)
 {
     struct lake_txn *tx;
     int any = 0, rc;
-    size_t i;
     int64_t v;
 
     rc = lake_txn_begin(st->bronze, &tx);
@@ -171,12 +170,10 @@ static int commit_bronze(struct ingest_state *st, struct ingest_set *set)
         return rc;
     }
     lake_txn_set_dictionary(tx, st->opts.dictionary);
-    for (i = 0; i < st->nparts; i++) {
-        if (!set->bronze_rows[i])
-            continue;
-        rc = lake_batch_seal(set->bronze[i]);
+    if (set->bronze_rows) {
+        rc = lake_batch_seal(set->bronze);
         if (!rc)
-            rc = lake_txn_append(tx, set->bronze[i]);
+            rc = lake_txn_append(tx, set->bronze);
         if (rc) {
             lake_txn_abort(tx);
             return rc;

@@ -17,6 +17,21 @@ with Broker(home, partitions=4):
     out = ingest(home, "--available-now").stdout
     check("ingested" in out, "ingest status line: " + out)
     rows, q = check_bronze(home, manifest)
+    # A micro-batch of all partitions is one bronze file (not one per
+    # partition): few, big files for the readers downstream.
+    bdir = table(home, "bronze_events")
+    per_commit = {}
+    for name in sorted(os.listdir(os.path.join(bdir, "_delta_log"))):
+        if name.endswith(".json") and name[:20].isdigit():
+            with open(os.path.join(bdir, "_delta_log", name)) as f:
+                per_commit[name] = sum(1 for line in f if '"add"' in line)
+    check(per_commit and max(per_commit.values()) == 1,
+          "bronze commits should add one file each: %s" % per_commit)
+    parts = {r["kafka_partition"] for r in rows}
+    check(len(parts) == 4, "bronze rows come from partitions %s" % parts)
+    bad = ingest(home, "--available-now", "--dictionary=maybe", check_rc=2)
+    check("invalid --dictionary 'maybe'" in bad.stderr,
+          "bad --dictionary: " + bad.stderr)
 
     cleanse(home)
     values = os.path.join(home, "values.txt")
