@@ -347,6 +347,31 @@ static void key_part(struct ju_buf *key, const struct lake_column *c, size_t r)
     }
 }
 
+/* Whether every row of c holds the same value (or null) as row 0. */
+static int column_constant(const struct lake_column *c, size_t nrows)
+{
+    size_t r;
+
+    if (c->null_count)
+        return c->null_count == nrows;
+    if (c->type == LAKE_TYPE_STRING || c->type == LAKE_TYPE_BINARY) {
+        size_t n0, n;
+        const char *p0 = lake_column_get_str(c, 0, &n0);
+        for (r = 1; r < nrows; r++) {
+            const char *p = lake_column_get_str(c, r, &n);
+            if (n != n0 || memcmp(p, p0, n))
+                return 0;
+        }
+        return 1;
+    }
+    if (!c->width)
+        return 0;
+    for (r = 1; r < nrows; r++)
+        if (memcmp((const char *)c->values + r * c->width, c->values, c->width))
+            return 0;
+    return 1;
+}
+
 static uint64_t hash_bytes(const char *p, size_t n)
 {
     uint64_t h = 1469598103934665603ULL;
@@ -393,6 +418,24 @@ int lake_txn_append(struct lake_txn *tx, const struct lake_batch *batch)
             return jc_err_set(JC_EINVAL, "batch has no partition column '%s'",
                               s->partition_cols[i]);
         }
+    }
+    for (i = 0; i < s->npartition_cols; i++)
+        if (!column_constant(&batch->columns[pcol[i]], batch->num_rows))
+            break;
+    if (i == s->npartition_cols) {
+        /* one partition (a writer that grouped its rows already): write
+         * the batch as is, without grouping rows */
+        struct lake_kv *part = ju_xcalloc(i, sizeof(*part));
+        for (i = 0; i < s->npartition_cols; i++) {
+            part[i].key = ju_xstrdup(s->partition_cols[i]);
+            part[i].value =
+                lake_delta__part_value_text(&batch->columns[pcol[i]], 0);
+        }
+        rc = lake_txn__write_file(tx, &view, part, s->npartition_cols, 1);
+        kv_free(part, s->npartition_cols);
+        free(pcol);
+        free(view.columns);
+        return rc;
     }
     slots = ju_xcalloc(nslots, sizeof(size_t));
     /* group rows by partition values (first-seen order) */
