@@ -24,7 +24,17 @@ int64_t cleanse_unix_seconds(int64_t micros);
 void cleanse_silver_schema(struct lake_schema *s);
 void cleanse_benchmark_schema(struct lake_schema *s);
 
-/* dedup.c: open-addressing map from event_id to a row number. */
+/*
+ * dedup.c: open-addressing map from event_id to a row. A row is
+ * CLEANSE_ROW(k, i): row i of keys[k], the key columns passed to every
+ * call (one per stage batch; a single column uses k = 0).
+ */
+#define CLEANSE_ROW_BITS 40
+#define CLEANSE_ROW(k, i) ((int64_t)(k) << CLEANSE_ROW_BITS | (int64_t)(i))
+#define CLEANSE_ROW_COL(r) ((size_t)((r) >> CLEANSE_ROW_BITS))
+#define CLEANSE_ROW_IDX(r)                                                     \
+    ((size_t)((r) & (((int64_t)1 << CLEANSE_ROW_BITS) - 1)))
+
 struct cleanse_slot {
     uint64_t hash;
     int64_t row; /* -1 = empty */
@@ -36,35 +46,36 @@ struct cleanse_index {
     size_t n;
 };
 
+typedef const struct lake_column *const cleanse_keys[];
+
 /* expect: rows expected (pre-sizes the table; 0 = small). */
 void cleanse_index_init(struct cleanse_index *ix, size_t expect);
 void cleanse_index_release(struct cleanse_index *ix);
-/* Find the row for key (the column holds keys of stored rows); -1 none. */
-int64_t cleanse_index_get(const struct cleanse_index *ix,
-                          const struct lake_column *keys, const char *p,
-                          size_t n);
+/* Find the row for key; -1 none. */
+int64_t cleanse_index_get(const struct cleanse_index *ix, cleanse_keys keys,
+                          const char *p, size_t n);
 /*
  * One probe for lookup-then-insert: returns the slot of key (its row in
  * *found, or -1 when absent) with room for one insertion guaranteed;
  * *hash receives the key's hash for cleanse_index_set.
  */
-size_t cleanse_index_find(struct cleanse_index *ix,
-                          const struct lake_column *keys, const char *p,
-                          size_t n, uint64_t *hash, int64_t *found);
+size_t cleanse_index_find(struct cleanse_index *ix, cleanse_keys keys,
+                          const char *p, size_t n, uint64_t *hash,
+                          int64_t *found);
 /* The hash cleanse_index_find uses (exposed for prefetching). */
 uint64_t cleanse_index_hash(const char *p, size_t n);
 /* Make room for k insertions, then prefetch the home slot of hash. */
 void cleanse_index_reserve(struct cleanse_index *ix, size_t k);
 void cleanse_index_prefetch(const struct cleanse_index *ix, uint64_t hash);
 /* cleanse_index_find with a precomputed hash; room must be reserved. */
-size_t cleanse_index_find_h(const struct cleanse_index *ix,
-                            const struct lake_column *keys, const char *p,
-                            size_t n, uint64_t hash, int64_t *found);
+size_t cleanse_index_find_h(const struct cleanse_index *ix, cleanse_keys keys,
+                            const char *p, size_t n, uint64_t hash,
+                            int64_t *found);
 /* Store row in the slot returned by the last cleanse_index_find. */
 void cleanse_index_set(struct cleanse_index *ix, size_t slot, uint64_t hash,
                        int64_t row);
 /* Insert or overwrite the row for key. */
-void cleanse_index_put(struct cleanse_index *ix, const struct lake_column *keys,
+void cleanse_index_put(struct cleanse_index *ix, cleanse_keys keys,
                        const char *p, size_t n, int64_t row);
 
 #endif

@@ -1,7 +1,8 @@
 /*
- * dedup.c: an open-addressing hash index from event_id to a row number of
- * a string column, used to keep one row per event_id (latest timestamp).
- * Hash and row share one slot so a probe touches one cache line.
+ * dedup.c: an open-addressing hash index from event_id to a row of one of
+ * a few string columns, used to keep one row per event_id (latest
+ * timestamp). Hash and row share one slot so a probe touches one cache
+ * line; the table is kept at most 3/4 full.
  */
 #include "cleanse.h"
 
@@ -43,12 +44,16 @@ void cleanse_index_init(struct cleanse_index *ix, size_t expect)
 {
     size_t cap = 1024;
 
-    if (expect > ((size_t)1 << 22))
-        expect = (size_t)1 << 22; /* pre-size cap (128 MiB); grows past it */
-    while (cap < expect * 2)
+    while (cap / 4 * 3 < expect)
         cap *= 2;
     ix->n = 0;
     alloc_slots(ix, cap);
+}
+
+/* Room for k more keys at most 3/4 full. */
+static int full(const struct cleanse_index *ix, size_t k)
+{
+    return ix->n + k > ix->cap / 4 * 3;
 }
 
 void cleanse_index_release(struct cleanse_index *ix)
@@ -57,18 +62,18 @@ void cleanse_index_release(struct cleanse_index *ix)
     ix->cap = ix->n = 0;
 }
 
-static int key_eq(const struct lake_column *keys, int64_t row, const char *p,
-                  size_t n)
+static int key_eq(cleanse_keys keys, int64_t row, const char *p, size_t n)
 {
-    const int64_t *off = keys->offsets;
-    size_t kn = (size_t)(off[row + 1] - off[row]);
+    const struct lake_column *c = keys[CLEANSE_ROW_COL(row)];
+    size_t i = CLEANSE_ROW_IDX(row);
+    const int64_t *off = c->offsets;
+    size_t kn = (size_t)(off[i + 1] - off[i]);
 
-    return kn == n && (n == 0 || !memcmp(keys->data + off[row], p, n));
+    return kn == n && (n == 0 || !memcmp(c->data + off[i], p, n));
 }
 
-static size_t probe(const struct cleanse_index *ix,
-                    const struct lake_column *keys, uint64_t h, const char *p,
-                    size_t n)
+static size_t probe(const struct cleanse_index *ix, cleanse_keys keys,
+                    uint64_t h, const char *p, size_t n)
 {
     size_t mask = ix->cap - 1, i = (size_t)h & mask;
 
@@ -80,9 +85,8 @@ static size_t probe(const struct cleanse_index *ix,
     return i;
 }
 
-int64_t cleanse_index_get(const struct cleanse_index *ix,
-                          const struct lake_column *keys, const char *p,
-                          size_t n)
+int64_t cleanse_index_get(const struct cleanse_index *ix, cleanse_keys keys,
+                          const char *p, size_t n)
 {
     return ix->slots[probe(ix, keys, cleanse_index_hash(p, n), p, n)].row;
 }
@@ -105,13 +109,13 @@ static void grow(struct cleanse_index *ix)
     free(old);
 }
 
-size_t cleanse_index_find(struct cleanse_index *ix,
-                          const struct lake_column *keys, const char *p,
-                          size_t n, uint64_t *hash, int64_t *found)
+size_t cleanse_index_find(struct cleanse_index *ix, cleanse_keys keys,
+                          const char *p, size_t n, uint64_t *hash,
+                          int64_t *found)
 {
     size_t slot;
 
-    if ((ix->n + 1) * 2 > ix->cap)
+    if (full(ix, 1))
         grow(ix);
     *hash = cleanse_index_hash(p, n);
     slot = probe(ix, keys, *hash, p, n);
@@ -128,7 +132,7 @@ void cleanse_index_set(struct cleanse_index *ix, size_t slot, uint64_t hash,
     ix->slots[slot].row = row;
 }
 
-void cleanse_index_put(struct cleanse_index *ix, const struct lake_column *keys,
+void cleanse_index_put(struct cleanse_index *ix, cleanse_keys keys,
                        const char *p, size_t n, int64_t row)
 {
     uint64_t h;
@@ -140,7 +144,7 @@ void cleanse_index_put(struct cleanse_index *ix, const struct lake_column *keys,
 
 void cleanse_index_reserve(struct cleanse_index *ix, size_t k)
 {
-    while ((ix->n + k) * 2 > ix->cap)
+    while (full(ix, k))
         grow(ix);
 }
 
@@ -149,9 +153,9 @@ void cleanse_index_prefetch(const struct cleanse_index *ix, uint64_t hash)
     __builtin_prefetch(&ix->slots[(size_t)hash & (ix->cap - 1)]);
 }
 
-size_t cleanse_index_find_h(const struct cleanse_index *ix,
-                            const struct lake_column *keys, const char *p,
-                            size_t n, uint64_t hash, int64_t *found)
+size_t cleanse_index_find_h(const struct cleanse_index *ix, cleanse_keys keys,
+                            const char *p, size_t n, uint64_t hash,
+                            int64_t *found)
 {
     size_t slot = probe(ix, keys, hash, p, n);
 

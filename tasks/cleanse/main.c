@@ -23,16 +23,23 @@
 
 enum { S_ID, S_TYPE, S_TS, S_VALUE, S_UNIX };
 
+/*
+ * Candidate silver rows are staged per event_type, so that each stage is
+ * one silver partition written as is (no regrouping or copies); the dedup
+ * index refers to CLEANSE_ROW(type, row). Rows superseded by a later
+ * duplicate are flagged dead and compacted away before the write.
+ */
 struct cleanse {
-    struct lake_batch *stage; /* candidate silver rows */
-    uint8_t *alive;
-    size_t alive_cap;
+    struct lake_batch *stage[CLEANSE_NTYPES];
+    const struct lake_column *keys[CLEANSE_NTYPES]; /* stage event_ids */
+    uint8_t *alive[CLEANSE_NTYPES];
+    size_t alive_cap[CLEANSE_NTYPES];
     struct cleanse_index ix;
     int64_t read, filtered, dups, replaced, stale;
     int need_rewrite;
     char **affected; /* paths of silver files holding replaced rows */
     size_t naffected, affected_cap;
-    struct lake_batch *out; /* rows written by this run */
+    struct lake_batch *kept; /* rows of rewritten silver files that stay */
 };
 
 static const char *const known_opts[] = {"optimize", "zorder-by", "bronze",
@@ -52,23 +59,35 @@ static size_t expected_rows(struct lake_table *bronze, int64_t last)
     return n;
 }
 
+/* Timestamp of staged row j (a CLEANSE_ROW). */
+static int64_t staged_ts(const struct cleanse *cx, int64_t j)
+{
+    const struct lake_column *c = &cx->stage[CLEANSE_ROW_COL(j)]->columns[S_TS];
+
+    return ((const int64_t *)c->values)[CLEANSE_ROW_IDX(j)];
+}
+
+static uint8_t *staged_alive(struct cleanse *cx, int64_t j)
+{
+    return &cx->alive[CLEANSE_ROW_COL(j)][CLEANSE_ROW_IDX(j)];
+}
+
 /* Room for one more row must be reserved in the index (on_bronze does it
  * per block of rows). */
 static void stage_row(struct cleanse *cx, const char *id, size_t idn, int type,
                       int64_t ts, double v, uint64_t h)
 {
-    struct lake_column *c = cx->stage->columns;
+    struct lake_column *c = cx->stage[type]->columns;
     int64_t j;
-    size_t slot = cleanse_index_find_h(&cx->ix, &c[S_ID], id, idn, h, &j);
+    size_t slot = cleanse_index_find_h(&cx->ix, cx->keys, id, idn, h, &j);
     size_t row;
 
     if (j >= 0) {
-        int64_t old = ((int64_t *)c[S_TS].values)[j];
-        if (ts <= old) {
+        if (ts <= staged_ts(cx, j)) {
             cx->dups++;
             return;
         }
-        cx->alive[j] = 0;
+        *staged_alive(cx, j) = 0;
         cx->dups++;
     }
     row = c[S_ID].length;
@@ -78,9 +97,9 @@ static void stage_row(struct cleanse *cx, const char *id, size_t idn, int type,
     lake_batch_append_i64(&c[S_TS], ts);
     lake_batch_append_f64(&c[S_VALUE], v);
     lake_batch_append_i64(&c[S_UNIX], cleanse_unix_seconds(ts));
-    JU_ALLOC_GROW(cx->alive, row + 1, cx->alive_cap);
-    cx->alive[row] = 1;
-    cleanse_index_set(&cx->ix, slot, h, (int64_t)row);
+    JU_ALLOC_GROW(cx->alive[type], row + 1, cx->alive_cap[type]);
+    cx->alive[type][row] = 1;
+    cleanse_index_set(&cx->ix, slot, h, CLEANSE_ROW(type, row));
 }
 
 static int on_bronze(void *ud, const struct lake_file *f, struct lake_batch *b)
@@ -147,7 +166,6 @@ static int on_silver_keys(void *ud, const struct lake_file *f,
     struct cleanse *cx = ud;
     struct lake_column *id = lake_batch_column(b, "event_id");
     struct lake_column *ts = lake_batch_column(b, "timestamp");
-    struct lake_column *sid = &cx->stage->columns[S_ID];
     size_t r;
     int noted = 0;
 
@@ -158,12 +176,11 @@ static int on_silver_keys(void *ud, const struct lake_file *f,
         if (lake_column_is_null(id, r))
             continue;
         p = lake_column_get_str(id, r, &n);
-        j = cleanse_index_get(&cx->ix, sid, p, n);
-        if (j < 0 || !cx->alive[j])
+        j = cleanse_index_get(&cx->ix, cx->keys, p, n);
+        if (j < 0 || !*staged_alive(cx, j))
             continue;
-        if (((int64_t *)ts->values)[r] >=
-            ((int64_t *)cx->stage->columns[S_TS].values)[j]) {
-            cx->alive[j] = 0;
+        if (((int64_t *)ts->values)[r] >= staged_ts(cx, j)) {
+            *staged_alive(cx, j) = 0;
             cx->stale++;
         } else {
             cx->need_rewrite = 1;
@@ -206,7 +223,6 @@ static void copy_value(struct lake_column *dst, const struct lake_column *src,
 /* Pass 2 (affected files only): keep the rows that are not replaced. */
 static int keep_rows(struct cleanse *cx, struct lake_batch *b)
 {
-    struct lake_column *sid = &cx->stage->columns[S_ID];
     struct lake_column *src[5];
     static const char *const names[5] = {"event_id", "event_type", "timestamp",
                                          "value", "timestamp_unix"};
@@ -222,12 +238,12 @@ static int keep_rows(struct cleanse *cx, struct lake_batch *b)
         if (!lake_column_is_null(src[0], r)) {
             size_t n;
             const char *p = lake_column_get_str(src[0], r, &n);
-            int64_t j = cleanse_index_get(&cx->ix, sid, p, n);
-            if (j >= 0 && cx->alive[j])
+            int64_t j = cleanse_index_get(&cx->ix, cx->keys, p, n);
+            if (j >= 0 && *staged_alive(cx, j))
                 continue; /* replaced by a newer staged row */
         }
         for (k = 0; k < 5; k++)
-            copy_value(&cx->out->columns[k], src[k], r);
+            copy_value(&cx->kept->columns[k], src[k], r);
     }
     return 0;
 }
@@ -235,7 +251,7 @@ static int keep_rows(struct cleanse *cx, struct lake_batch *b)
 static int path_cmp(const void *a, const void *b);
 
 /* Rewrite only the silver files holding replaced rows: their other rows
- * go into cx->out and the files are removed in the same commit. */
+ * go into cx->kept and the files are removed in the same commit. */
 static int rewrite_affected(struct cleanse *cx, struct lake_table *silver,
                             struct lake_txn *tx)
 {
@@ -261,15 +277,38 @@ static int rewrite_affected(struct cleanse *cx, struct lake_table *silver,
     return rc;
 }
 
-static void append_alive(struct cleanse *cx, struct lake_batch *dst)
+/* Drop the rows of b flagged 0 in alive, in place (flat columns without
+ * nulls, as staged). */
+static void compact(struct lake_batch *b, const uint8_t *alive)
 {
-    size_t r, k, n = cx->stage->columns[S_ID].length;
+    size_t n = b->columns[0].length, k, r, w;
 
-    for (r = 0; r < n; r++) {
-        if (!cx->alive[r])
-            continue;
-        for (k = 0; k < 5; k++)
-            copy_value(&dst->columns[k], &cx->stage->columns[k], r);
+    for (k = 0; k < b->n_columns; k++) {
+        struct lake_column *c = &b->columns[k];
+        if (c->offsets) {
+            int64_t *off = c->offsets, a = off[0], pos = off[0];
+            for (r = 0, w = 0; r < n; r++) {
+                int64_t e = off[r + 1];
+                if (alive[r]) {
+                    if (pos != a)
+                        memmove(c->data + pos, c->data + a, (size_t)(e - a));
+                    pos += e - a;
+                    off[++w] = pos;
+                }
+                a = e;
+            }
+            c->data_len = (size_t)pos;
+        } else {
+            char *v = c->values;
+            for (r = 0, w = 0; r < n; r++) {
+                if (alive[r]) {
+                    if (w != r)
+                        memcpy(v + w * c->width, v + r * c->width, c->width);
+                    w++;
+                }
+            }
+        }
+        c->length = w;
     }
 }
 
@@ -342,7 +381,10 @@ static int run(int argc, char **argv)
     }
     if (lake_table_txn_version(silver, APP_ID, &last))
         last = -1;
-    cx.stage = lake_batch_new(&schema);
+    for (i = 0; i < CLEANSE_NTYPES; i++) {
+        cx.stage[i] = lake_batch_new(&schema);
+        cx.keys[i] = &cx.stage[i]->columns[S_ID];
+    }
     cleanse_index_init(&cx.ix, expected_rows(bronze, last));
     if (last >= bronze_v) {
         log_info("bronze_events v%lld already processed", (long long)last);
@@ -368,15 +410,20 @@ static int run(int argc, char **argv)
             before[i] = snap->files[i].path;
     }
     if (!rc) {
-        cx.out = lake_batch_new(&schema);
+        cx.kept = lake_batch_new(&schema);
         if (cx.need_rewrite)
             rc = rewrite_affected(&cx, silver, tx);
-        append_alive(&cx, cx.out);
-        written = (int64_t)cx.out->columns[0].length;
-        if (!rc)
-            rc = lake_batch_seal(cx.out);
-        if (!rc && cx.out->num_rows)
-            rc = lake_txn_append(tx, cx.out);
+        written = (int64_t)cx.kept->columns[0].length;
+        for (i = 0; i < CLEANSE_NTYPES && !rc; i++) {
+            compact(cx.stage[i], cx.alive[i]);
+            written += (int64_t)cx.stage[i]->columns[0].length;
+        }
+        for (i = 0; i < CLEANSE_NTYPES + 1 && !rc; i++) {
+            struct lake_batch *b = i < CLEANSE_NTYPES ? cx.stage[i] : cx.kept;
+            rc = lake_batch_seal(b);
+            if (!rc && b->num_rows)
+                rc = lake_txn_append(tx, b);
+        }
     }
     lake_schema_release(&schema);
     if (!rc)
@@ -458,11 +505,13 @@ out:
                 free(before[i]);
         free(before);
     }
-    if (cx.stage)
-        lake_batch_free(cx.stage);
-    if (cx.out)
-        lake_batch_free(cx.out);
-    free(cx.alive);
+    for (i = 0; i < CLEANSE_NTYPES; i++) {
+        if (cx.stage[i])
+            lake_batch_free(cx.stage[i]);
+        free(cx.alive[i]);
+    }
+    if (cx.kept)
+        lake_batch_free(cx.kept);
     for (i = 0; i < cx.naffected; i++)
         free(cx.affected[i]);
     free(cx.affected);

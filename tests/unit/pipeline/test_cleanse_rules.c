@@ -104,7 +104,8 @@ static void test_cleanse_rules_unix_seconds(void **state)
 static void test_cleanse_rules_index(void **state)
 {
     struct lake_field f;
-    struct lake_column keys;
+    struct lake_column keys, more;
+    const struct lake_column *k[2] = {&keys, &more};
     struct cleanse_index ix;
     char buf[32];
     int i, n;
@@ -112,26 +113,37 @@ static void test_cleanse_rules_index(void **state)
     (void)state;
     lake_field_init(&f, "event_id", LAKE_TYPE_STRING, true);
     lake_column_init(&keys, &f);
+    lake_column_init(&more, &f);
     cleanse_index_init(&ix, 0);
     for (i = 0; i < 20000; i++) {
         n = snprintf(buf, sizeof(buf), "id-%d", i);
-        assert_int_equal(cleanse_index_get(&ix, &keys, buf, (size_t)n), -1);
+        assert_int_equal(cleanse_index_get(&ix, k, buf, (size_t)n), -1);
         lake_batch_append_str(&keys, buf, (size_t)n);
-        cleanse_index_put(&ix, &keys, buf, (size_t)n, i);
+        cleanse_index_put(&ix, k, buf, (size_t)n, i);
     }
     assert_int_equal(ix.n, 20000);
     for (i = 0; i < 20000; i += 7) {
         n = snprintf(buf, sizeof(buf), "id-%d", i);
-        assert_int_equal(cleanse_index_get(&ix, &keys, buf, (size_t)n), i);
+        assert_int_equal(cleanse_index_get(&ix, k, buf, (size_t)n), i);
     }
     /* Overwrite keeps one entry per key. */
     lake_batch_append_str(&keys, "id-5", 4);
-    cleanse_index_put(&ix, &keys, "id-5", 4, 20000);
+    cleanse_index_put(&ix, k, "id-5", 4, 20000);
     assert_int_equal(ix.n, 20000);
-    assert_int_equal(cleanse_index_get(&ix, &keys, "id-5", 4), 20000);
-    assert_int_equal(cleanse_index_get(&ix, &keys, "", 0), -1);
+    assert_int_equal(cleanse_index_get(&ix, k, "id-5", 4), 20000);
+    assert_int_equal(cleanse_index_get(&ix, k, "", 0), -1);
+    /* Rows of a second key column: CLEANSE_ROW(1, i). */
+    lake_batch_append_str(&more, "other", 5);
+    lake_batch_append_str(&more, "id-7", 4);
+    cleanse_index_put(&ix, k, "other", 5, CLEANSE_ROW(1, 0));
+    cleanse_index_put(&ix, k, "id-7", 4, CLEANSE_ROW(1, 1));
+    assert_int_equal(ix.n, 20001);
+    assert_int_equal(cleanse_index_get(&ix, k, "other", 5), CLEANSE_ROW(1, 0));
+    assert_int_equal(cleanse_index_get(&ix, k, "id-7", 4), CLEANSE_ROW(1, 1));
+    assert_int_equal(cleanse_index_get(&ix, k, "id-8", 4), 8);
     cleanse_index_release(&ix);
     lake_column_release(&keys);
+    lake_column_release(&more);
     lake_field_release(&f);
 }
 
