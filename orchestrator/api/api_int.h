@@ -96,4 +96,66 @@ json_t *api_run_json(struct api_ctx *c, int64_t run_id, bool with_tasks,
 /* Job JSON of a stored job; NULL when missing (no response written). */
 json_t *api_job_json(struct jc_api *api, int64_t job_id);
 
+/* ---- run JSON (api_run_json.c) ---- */
+
+struct jc_run_row;
+
+/* 400 INVALID_PARAMETER_VALUE "Run N does not exist." */
+void api_run_not_exist(struct api_ctx *c, int64_t run_id);
+/* v1 RunState and v2 RunStatus objects from life/result/message. */
+json_t *api_state_v1(const char *life, const char *result, const char *msg);
+json_t *api_status_v2(const char *life, const char *result, const char *msg);
+/* Parse s as JSON; dflt (reference stolen) when s is NULL or bad. */
+json_t *api_json_parse_or(const char *s, json_t *dflt);
+/*
+ * The Run object of r. max_trid >= 0 leaves out attempts with a larger
+ * task_run_id (a paging snapshot: their tasks appear as the not-yet-started
+ * placeholders they were); -1 includes everything. *snap_trid (may be
+ * NULL) gets the largest task_run_id included (0 when none).
+ */
+json_t *api_run_from_row(struct api_ctx *c, const struct jc_run_row *r,
+                         bool with_tasks, bool include_history,
+                         int64_t max_trid, int64_t *snap_trid);
+
+/* ---- API 2.2 array paging in jobs/get and runs/get (api_page.c) ---- */
+
+#define API_PAGE_SIZE 100          /* elements per array per page */
+#define API_PAGE_NARRAYS 5         /* arrays paged per object, at most */
+#define API_PAGE_MAX_ELEMS 1000000 /* cap on lengths read from a token */
+
+/*
+ * Paging state, carried in next_page_token (hex of a checksummed text:
+ * opaque to clients). off[i] is the next element of the i-th paged array,
+ * end[i] its length on the first page (later pages never go past it, so
+ * elements appended meanwhile are not mixed in). snap: runs/get, the
+ * largest task_run_id of the first page; jobs/get, a hash of the settings
+ * (a job changed between pages makes the token stale).
+ */
+struct api_page {
+    char kind; /* 'j' jobs/get, 'r' runs/get */
+    int64_t id;
+    int64_t snap;
+    int64_t off[API_PAGE_NARRAYS];
+    int64_t end[API_PAGE_NARRAYS];
+};
+/* The token text of p (malloc'd). */
+char *api_page_token(const struct api_page *p);
+/* A non-negative 63-bit hash of s (settings fingerprints). */
+int64_t api_page_hash(const char *s);
+/*
+ * Read the page_token query parameter for (kind, id): 0 absent (*p is a
+ * first page), 1 valid, -1 bad or belonging to another object (a 400
+ * INVALID_PARAMETER_VALUE response is written).
+ */
+int api_page_from_query(struct api_ctx *c, char kind, int64_t id,
+                        struct api_page *p);
+/*
+ * Cut obj's arrays names[] (NULL-terminated, at most API_PAGE_NARRAYS) to
+ * this page's elements and advance p; on later pages (first == false)
+ * arrays with nothing left are removed. Sets root's next_page_token while
+ * any array has more, removes it otherwise.
+ */
+void api_page_apply(json_t *root, json_t *obj, const char *const *names,
+                    struct api_page *p, bool first);
+
 #endif

@@ -314,11 +314,34 @@ static void jobs_delete(struct api_ctx *c)
     json_decref(body);
 }
 
+/* Arrays of JobSettings that API 2.2 pages (jobs-api.md 1.1). */
+static const char *const job_paged[] = {"tasks", "job_clusters", "parameters",
+                                        "environments", NULL};
+
+/* Fingerprint of a job's settings: a job changed between pages makes
+ * the page_token stale. */
+static int64_t settings_hash(json_t *settings)
+{
+    char *s = json_dumps(settings, JSON_COMPACT | JSON_SORT_KEYS);
+    int64_t h = api_page_hash(s ? s : "");
+
+    free(s);
+    return h;
+}
+
+/*
+ * jobs/get. Under /api/2.2 at most API_PAGE_SIZE elements of each big
+ * settings array and a next_page_token; a page_token of a job that was
+ * reset or updated since is refused (400) rather than mixing two versions.
+ */
 static void jobs_get(struct api_ctx *c)
 {
     int64_t job_id = 0;
     int r;
+    int paged = 0;
     json_t *j;
+    json_t *settings;
+    struct api_page pg;
 
     if (!api_method(c, "GET"))
         return;
@@ -330,10 +353,27 @@ static void jobs_get(struct api_ctx *c)
                   "Missing required field: job_id");
         return;
     }
+    if (c->is_22 && (paged = api_page_from_query(c, 'j', job_id, &pg)) < 0)
+        return;
     j = api_job_json(c->api, job_id);
     if (!j) {
         not_exist(c, job_id);
         return;
+    }
+    if (c->is_22) {
+        settings = json_object_get(j, "settings");
+        if (!paged) {
+            pg.snap = settings_hash(settings);
+        } else if (pg.snap != settings_hash(settings)) {
+            json_decref(j);
+            api_error(c->resp, 400, "INVALID_PARAMETER_VALUE",
+                      "Invalid page_token: job %lld was changed after the "
+                      "first page was read; read it again without "
+                      "page_token",
+                      (long long)job_id);
+            return;
+        }
+        api_page_apply(j, settings, job_paged, &pg, !paged);
     }
     api_json(c->resp, 200, j);
 }

@@ -19,291 +19,6 @@
 
 #define OUTPUT_LOG_CAP (1024 * 1024)
 
-static void run_not_exist(struct api_ctx *c, int64_t run_id)
-{
-    api_error(c->resp, 400, "INVALID_PARAMETER_VALUE",
-              "Run %lld does not exist.", (long long)run_id);
-}
-
-/* v1 state object and v2 status object from life/result/message. */
-static json_t *state_v1(const char *life, const char *result, const char *msg)
-{
-    json_t *s = json_pack("{s:s, s:s}", "life_cycle_state",
-                          life ? life : "PENDING", "state_message",
-                          msg ? msg : "");
-
-    if (result && *result) {
-        json_object_set_new(s, "result_state", json_string(result));
-        json_object_set_new(s, "user_cancelled_or_timedout",
-                            json_boolean(!strcmp(result, "CANCELED") ||
-                                         !strcmp(result, "TIMEDOUT")));
-    }
-    if (life && !strcmp(life, "QUEUED"))
-        json_object_set_new(s, "queue_reason",
-                            json_string("Queued due to reaching maximum "
-                                        "concurrent runs of the job."));
-    return s;
-}
-
-static json_t *status_v2(const char *life, const char *result, const char *msg)
-{
-    const char *state = life ? life : "PENDING";
-    const char *code = NULL;
-    const char *type = "SUCCESS";
-    json_t *st;
-
-    if (!strcmp(state, "WAITING_FOR_RETRY"))
-        state = "WAITING";
-    if (!strcmp(state, "SKIPPED") || !strcmp(state, "INTERNAL_ERROR"))
-        state = "TERMINATED";
-    st = json_pack("{s:s}", "state", state);
-    if (life && !strcmp(life, "QUEUED"))
-        json_object_set_new(st, "queue_details",
-                            json_pack("{s:s, s:s}", "code",
-                                      "MAX_CONCURRENT_RUNS_REACHED", "message",
-                                      "waiting for an active run to finish"));
-    if (!result || !*result) {
-        if (life && !strcmp(life, "INTERNAL_ERROR")) {
-            code = "INTERNAL_ERROR";
-            type = "INTERNAL_ERROR";
-        }
-    } else if (!strcmp(result, "SUCCESS")) {
-        code = "SUCCESS";
-    } else if (!strcmp(result, "SUCCESS_WITH_FAILURES")) {
-        code = "SUCCESS_WITH_FAILURES";
-    } else if (!strcmp(result, "FAILED")) {
-        code = "RUN_EXECUTION_ERROR";
-        type = "CLIENT_ERROR";
-    } else if (!strcmp(result, "TIMEDOUT")) {
-        code = "CANCELED";
-        type = "CLIENT_ERROR";
-    } else if (!strcmp(result, "CANCELED")) {
-        code = "USER_CANCELED";
-    } else if (!strcmp(result, "MAXIMUM_CONCURRENT_RUNS_REACHED")) {
-        code = "MAX_CONCURRENT_RUNS_EXCEEDED";
-        type = "CLIENT_ERROR";
-    } else if (!strcmp(result, "DISABLED")) {
-        code = "DISABLED";
-    } else if (!strcmp(result, "INTERNAL_ERROR")) {
-        code = "INTERNAL_ERROR";
-        type = "INTERNAL_ERROR";
-    } else {
-        code = "SKIPPED";
-    }
-    if (code)
-        json_object_set_new(st, "termination_details",
-                            json_pack("{s:s, s:s, s:s}", "code", code, "type",
-                                      type, "message", msg ? msg : ""));
-    return st;
-}
-
-static json_t *parse_json_or(const char *s, json_t *dflt)
-{
-    json_t *j = s ? json_loads(s, 0, NULL) : NULL;
-
-    if (!j)
-        return dflt;
-    json_decref(dflt);
-    return j;
-}
-
-/* task_key -> task definition object, for O(1) lookups on big DAGs. */
-static json_t *task_index(json_t *settings)
-{
-    json_t *idx = json_object();
-    size_t i;
-    json_t *t;
-
-    json_array_foreach(json_object_get(settings, "tasks"), i, t) {
-        const char *k = json_string_value(json_object_get(t, "task_key"));
-
-        if (k)
-            json_object_set(idx, k, t);
-    }
-    return idx;
-}
-
-static json_t *task_entry(const struct jc_task_run_row *t, json_t *def,
-                          int64_t run_id, int64_t job_id)
-{
-    json_t *e = def ? json_deep_copy(def) : json_object();
-    int64_t end = t->end_ms;
-    int64_t dur = t->start_ms && end ? end - t->start_ms : 0;
-
-    json_object_set_new(e, "task_key", json_string(t->task_key));
-    json_object_set_new(e, "run_id", json_integer(t->task_run_id));
-    json_object_set_new(e, "job_run_id", json_integer(run_id));
-    if (job_id)
-        json_object_set_new(e, "job_id", json_integer(job_id));
-    json_object_set_new(e, "attempt_number", json_integer(t->attempt_number));
-    json_object_set_new(e, "repair_id", json_integer(t->repair_id));
-    json_object_set_new(e, "state",
-                        state_v1(t->life_cycle_state, t->result_state,
-                                 t->state_message));
-    json_object_set_new(e, "status",
-                        status_v2(t->life_cycle_state, t->result_state,
-                                  t->state_message));
-    json_object_set_new(e, "start_time", json_integer(t->start_ms));
-    json_object_set_new(e, "end_time", json_integer(end));
-    json_object_set_new(e, "setup_duration", json_integer(0));
-    json_object_set_new(e, "execution_duration", json_integer(dur));
-    json_object_set_new(e, "cleanup_duration", json_integer(0));
-    json_object_set_new(e, "run_duration", json_integer(dur));
-    json_object_set_new(e, "queue_duration", json_integer(0));
-    json_object_set_new(
-        e, "x-jobctl",
-        json_pack("{s:s, s:i, s:f, s:f, s:I, s:I, s:I, s:f, s:s?}",
-                  "executor", t->executor ? t->executor : "local",
-                  "exit_code", t->exit_code, "cpu_user_s", t->cpu_user_s,
-                  "cpu_sys_s", t->cpu_sys_s, "max_rss_kb",
-                  (json_int_t)t->max_rss_kb, "read_bytes",
-                  (json_int_t)t->read_bytes, "write_bytes",
-                  (json_int_t)t->write_bytes, "cost", t->cost,
-                  "remote_run_id", t->remote_run_id));
-    if (t->resolved_params_json)
-        json_object_set_new(e, "resolved_values",
-                            parse_json_or(t->resolved_params_json,
-                                          json_object()));
-    return e;
-}
-
-static json_t *run_from_row(struct api_ctx *c, const struct jc_run_row *r,
-                            bool with_tasks, bool include_history)
-{
-    json_t *j = json_object();
-    int64_t now = jc_now_ms();
-    int64_t dur = r->start_ms ? (r->end_ms ? r->end_ms : now) - r->start_ms
-                              : 0;
-    const char *host = jc_http_header(c->req, "Host");
-    char url[512];
-    json_t *settings = parse_json_or(r->settings_json, json_object());
-
-    if (r->job_id)
-        json_object_set_new(j, "job_id", json_integer(r->job_id));
-    json_object_set_new(j, "run_id", json_integer(r->run_id));
-    json_object_set_new(j, "number_in_job", json_integer(r->run_id));
-    json_object_set_new(j, "original_attempt_run_id",
-                        json_integer(r->run_id));
-    json_object_set_new(j, "job_run_id", json_integer(r->run_id));
-    json_object_set_new(j, "creator_user_name", json_string("jobctl"));
-    json_object_set_new(j, "run_name",
-                        json_string(r->run_name ? r->run_name : "Untitled"));
-    json_object_set_new(j, "run_type",
-                        json_string(r->run_type ? r->run_type : "JOB_RUN"));
-    json_object_set_new(j, "trigger",
-                        json_string(r->trigger ? r->trigger : "ONE_TIME"));
-    json_object_set_new(j, "state", state_v1(r->life_cycle_state,
-                                             r->result_state,
-                                             r->state_message));
-    json_object_set_new(j, "status", status_v2(r->life_cycle_state,
-                                               r->result_state,
-                                               r->state_message));
-    json_object_set_new(j, "start_time", json_integer(r->start_ms));
-    json_object_set_new(j, "end_time", json_integer(r->end_ms));
-    json_object_set_new(j, "setup_duration", json_integer(0));
-    json_object_set_new(j, "execution_duration", json_integer(0));
-    json_object_set_new(j, "cleanup_duration", json_integer(0));
-    json_object_set_new(j, "run_duration", json_integer(dur < 0 ? 0 : dur));
-    json_object_set_new(j, "job_parameters",
-                        parse_json_or(r->job_parameters_json, json_array()));
-    if (json_object_get(settings, "schedule") && r->trigger &&
-        !strcmp(r->trigger, "PERIODIC"))
-        json_object_set(j, "schedule", json_object_get(settings, "schedule"));
-    if (host && strlen(host) < 256 && !strpbrk(host, "\"<>'\\ ")) {
-        snprintf(url, sizeof(url), "http://%s/#/runs/%lld", host,
-                 (long long)r->run_id);
-        json_object_set_new(j, "run_page_url", json_string(url));
-    }
-    if (with_tasks) {
-        struct jc_task_run_row *rows = NULL;
-        size_t n = 0;
-        size_t i;
-        json_t *tasks = json_array();
-        json_t *defs = task_index(settings);
-        json_t *seen_keys = json_object();
-        double cost = 0;
-
-        if (!jc_store_task_run_list(c->api->store, r->run_id, &rows, &n)) {
-            for (i = 0; i < n; i++) {
-                json_array_append_new(
-                    tasks, task_entry(&rows[i],
-                                      json_object_get(defs, rows[i].task_key),
-                                      r->run_id, r->job_id));
-                json_object_set_new(seen_keys, rows[i].task_key, json_true());
-                cost += rows[i].cost;
-            }
-        }
-        /* tasks with no attempt yet: listed once so the DAG is complete */
-        {
-            json_t *t;
-            size_t k;
-
-            json_array_foreach(json_object_get(settings, "tasks"), k, t) {
-                const char *key =
-                    json_string_value(json_object_get(t, "task_key"));
-                json_t *e;
-                bool active = !jc_life_cycle_terminal(r->life_cycle_state);
-
-                if (!key || json_object_get(seen_keys, key))
-                    continue;
-                e = json_deep_copy(t);
-                json_object_set_new(e, "attempt_number", json_integer(0));
-                json_object_set_new(
-                    e, "state",
-                    state_v1(active ? "BLOCKED" : "SKIPPED",
-                             active ? NULL : "EXCLUDED", ""));
-                json_object_set_new(
-                    e, "status",
-                    status_v2(active ? "BLOCKED" : "TERMINATED",
-                              active ? NULL : "EXCLUDED", ""));
-                json_object_set_new(e, "start_time", json_integer(0));
-                json_object_set_new(e, "end_time", json_integer(0));
-                json_array_append_new(tasks, e);
-            }
-        }
-        jc_task_run_rows_free(rows, n);
-        json_decref(defs);
-        json_decref(seen_keys);
-        json_object_set_new(j, "tasks", tasks);
-        json_object_set_new(j, "x-jobctl",
-                            json_pack("{s:f, s:I}", "cost", cost,
-                                      "repair_count",
-                                      (json_int_t)r->repair_count));
-    }
-    if (include_history) {
-        json_t *h = parse_json_or(r->repair_history_json, json_array());
-
-        if (!json_array_size(h))
-            json_array_append_new(
-                h, json_pack("{s:s, s:I, s:I, s:o, s:o}", "type", "ORIGINAL",
-                             "start_time", (json_int_t)r->start_ms, "end_time",
-                             (json_int_t)r->end_ms, "state",
-                             state_v1(r->life_cycle_state, r->result_state,
-                                      r->state_message),
-                             "status",
-                             status_v2(r->life_cycle_state, r->result_state,
-                                       r->state_message)));
-        json_object_set_new(j, "repair_history", h);
-    }
-    json_decref(settings);
-    return j;
-}
-
-json_t *api_run_json(struct api_ctx *c, int64_t run_id, bool with_tasks,
-                     bool include_history)
-{
-    struct jc_run_row r;
-    json_t *j;
-
-    if (jc_store_run_get(c->api->store, run_id, &r)) {
-        run_not_exist(c, run_id);
-        return NULL;
-    }
-    j = run_from_row(c, &r, with_tasks, include_history);
-    jc_run_row_release(&r);
-    return j;
-}
-
 static int require_run_id(struct api_ctx *c, json_t *body, int64_t *run_id)
 {
     int r = body ? api_json_int64(c, body, "run_id", run_id)
@@ -319,6 +34,18 @@ static int require_run_id(struct api_ctx *c, json_t *body, int64_t *run_id)
     return 0;
 }
 
+/* Arrays of a Run that API 2.2 pages (jobs-api.md 1.1). */
+static const char *const run_paged[] = {"tasks", "job_clusters",
+                                        "job_parameters", "repair_history",
+                                        "iterations", NULL};
+
+/*
+ * runs/get. Under /api/2.2 at most API_PAGE_SIZE elements of each big
+ * array and a next_page_token; the pages of one token chain show the run
+ * as of the first page for its attempt list (attempts started later are
+ * left out and their tasks stay the placeholders they were), with each
+ * element's state as of the page that carries it.
+ */
 static void runs_get(struct api_ctx *c)
 {
     int64_t run_id;
@@ -326,22 +53,43 @@ static void runs_get(struct api_ctx *c)
     json_t *j;
     const char *host = jc_http_header(c->req, "Host");
     char *key;
+    char *tok;
     bool terminal;
+    struct api_page pg;
+    int paged = 0;
+    struct jc_run_row r;
+    int64_t snap = 0;
 
     if (!api_method(c, "GET") || require_run_id(c, NULL, &run_id))
         return;
     if (api_query_bool(c, "include_history", &hist) < 0)
         return;
+    if (c->is_22 && (paged = api_page_from_query(c, 'r', run_id, &pg)) < 0)
+        return;
     /* finished runs of big DAGs are expensive to render: cache them until
      * the store changes (a repair or delete invalidates) */
-    key = ju_xasprintf("runs/get?%lld&%d|%s", (long long)run_id, (int)hist,
+    tok = c->is_22 ? jc_http_query_get(c->req, "page_token") : NULL;
+    key = ju_xasprintf("runs/get?%lld&%d&%d&%s|%s", (long long)run_id,
+                       (int)hist, (int)c->is_22, tok ? tok : "",
                        host ? host : "");
+    free(tok);
     if (api_cache_serve(c, key)) {
         free(key);
         return;
     }
-    j = api_run_json(c, run_id, true, hist);
-    if (j) {
+    if (jc_store_run_get(c->api->store, run_id, &r)) {
+        api_run_not_exist(c, run_id);
+        free(key);
+        return;
+    }
+    j = api_run_from_row(c, &r, true, hist, paged ? pg.snap : -1, &snap);
+    jc_run_row_release(&r);
+    if (c->is_22) {
+        if (!paged)
+            pg.snap = snap;
+        api_page_apply(j, j, run_paged, &pg, !paged);
+    }
+    {
         const char *life = json_string_value(json_object_get(
             json_object_get(j, "state"), "life_cycle_state"));
 
@@ -485,7 +233,7 @@ static void runs_list(struct api_ctx *c)
         }
         if (jc_store_run_get(c->api->store, id, &r))
             continue;
-        json_array_append_new(runs, run_from_row(c, &r, expand, false));
+        json_array_append_new(runs, api_run_from_row(c, &r, expand, false, -1, NULL));
         if (!jc_life_cycle_terminal(r.life_cycle_state))
             any_active = true;
         jc_run_row_release(&r);
@@ -588,7 +336,7 @@ static void runs_get_output(struct api_ctx *c)
         found = true;
     }
     if (!found) {
-        run_not_exist(c, id);
+        api_run_not_exist(c, id);
         return;
     }
     meta = api_run_json(c, t.run_id, false, false);
@@ -602,10 +350,10 @@ static void runs_get_output(struct api_ctx *c)
     json_object_set_new(meta, "job_run_id", json_integer(t.run_id));
     json_object_set_new(meta, "attempt_number",
                         json_integer(t.attempt_number));
-    json_object_set_new(meta, "state", state_v1(t.life_cycle_state,
+    json_object_set_new(meta, "state", api_state_v1(t.life_cycle_state,
                                                 t.result_state,
                                                 t.state_message));
-    json_object_set_new(meta, "status", status_v2(t.life_cycle_state,
+    json_object_set_new(meta, "status", api_status_v2(t.life_cycle_state,
                                                   t.result_state,
                                                   t.state_message));
     json_object_set_new(meta, "start_time", json_integer(t.start_ms));
@@ -669,7 +417,7 @@ static void runs_cancel(struct api_ctx *c)
 
         /* a task run id cancels its job run */
         if (jc_store_task_run_get(c->api->store, run_id, &t)) {
-            run_not_exist(c, run_id);
+            api_run_not_exist(c, run_id);
             goto out;
         }
         run_id = t.run_id;
@@ -754,7 +502,7 @@ static void runs_repair(struct api_ctx *c)
     if (require_run_id(c, body, &run_id))
         goto out;
     if (jc_store_run_get(c->api->store, run_id, &r)) {
-        run_not_exist(c, run_id);
+        api_run_not_exist(c, run_id);
         goto out;
     }
     tasks = json_object_get(body, "rerun_tasks");
@@ -787,7 +535,7 @@ static void runs_repair(struct api_ctx *c)
         goto out_row;
     }
     if (lr == 1) {
-        json_t *h = parse_json_or(r.repair_history_json, json_array());
+        json_t *h = api_json_parse_or(r.repair_history_json, json_array());
         json_t *e;
         int64_t last = 0;
 
@@ -896,7 +644,7 @@ static void runs_delete(struct api_ctx *c)
     if (require_run_id(c, body, &run_id))
         goto out;
     if (jc_store_run_get(c->api->store, run_id, &r)) {
-        run_not_exist(c, run_id);
+        api_run_not_exist(c, run_id);
         goto out;
     }
     if (!jc_life_cycle_terminal(r.life_cycle_state)) {
