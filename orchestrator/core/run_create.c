@@ -514,34 +514,20 @@ int jc_run_foreground(struct jc_store *store, const struct jc_job *job,
 int jc_run_orphans_to_retry(struct jc_store *store, const struct jc_job *job,
                             int64_t run_id, char ***keys, size_t *nkeys)
 {
-    struct jc_task_run_row *trs;
-    size_t ntr, i, k;
+    struct jc_resume_plan p;
     int rc;
 
     *keys = ju_xcalloc(1, sizeof(char *));
     *nkeys = 0;
-    if ((rc = jc_store_task_run_list(store, run_id, &trs, &ntr)))
+    if ((rc = jc_run_resume_plan(store, job, run_id, &p)))
         return rc;
-    for (k = 0; k < job->ntasks; k++) {
-        const struct jc_task *t = &job->tasks[k];
-        const struct jc_task_run_row *last = NULL;
-        int64_t attempts = 0;
-
-        for (i = 0; i < ntr; i++) {
-            if (strcmp(trs[i].task_key, t->task_key))
-                continue;
-            attempts++;
-            last = &trs[i];
-        }
-        if (!last || !last->state_message ||
-            strncmp(last->state_message, "orphaned", 8))
-            continue;
-        if (t->max_retries >= 0 && attempts > t->max_retries)
-            continue;
-        *keys = ju_xrealloc(*keys, (*nkeys + 2) * sizeof(char *));
-        (*keys)[(*nkeys)++] = ju_xstrdup(t->task_key);
-        (*keys)[*nkeys] = NULL;
+    if (p.nretry) {
+        free(*keys);
+        *keys = p.retry;
+        *nkeys = p.nretry;
+        p.retry = NULL;
+        p.nretry = 0;
     }
-    jc_task_run_rows_free(trs, ntr);
+    jc_resume_plan_release(&p);
     return 0;
 }

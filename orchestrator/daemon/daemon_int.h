@@ -1,6 +1,7 @@
 /*
  * daemon_int.h: state shared by the daemon's files (loop.c: runs,
- * signals; sched.c: Quartz schedules; jobsdir.c: job files). Private.
+ * signals; sched.c: Quartz schedules; jobsdir.c: job files; resume.c:
+ * runs of a daemon that died). Private.
  */
 #ifndef JOBCTL_DAEMON_DAEMON_INT_H
 #define JOBCTL_DAEMON_DAEMON_INT_H
@@ -35,6 +36,7 @@ struct drun {
     bool started;
     bool finished;
     bool cancel_sent;
+    bool resume;        /* a resumed run: started with jc_run_resume_start */
     struct drun *next;
 };
 
@@ -74,6 +76,18 @@ int dm_load_job(struct jc_daemon *d, int64_t job_id, struct jc_job **out);
 int dm_trigger(struct jc_daemon *d, struct jc_job *job, int64_t job_id,
                json_t *params, const char *token, const char *trigger,
                const char *run_type, int64_t *run_id);
+/* Run options of r (callbacks, accounting); trigger/run_type may be NULL. */
+int dm_fill_opts(struct jc_daemon *d, struct drun *r, struct jc_run_opts *o,
+                 const char *trigger, const char *run_type);
+/*
+ * Link a created run into the daemon and start it, or queue it when its
+ * job is at max_concurrent_runs (queue.enabled or always_queue), else
+ * skip it (SKIPPED, MAXIMUM_CONCURRENT_RUNS_REACHED).
+ */
+int dm_enqueue(struct jc_daemon *d, struct drun *r, bool always_queue);
+void dm_drun_free(struct drun *r);
+/* At start: resume the runs of a daemon that died (resume.c). */
+void dm_resume_orphans(struct jc_daemon *d);
 void dm_reap(uv_timer_t *t);
 void dm_maybe_exit(struct jc_daemon *d);
 

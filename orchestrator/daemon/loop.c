@@ -83,7 +83,7 @@ static void unlink_run(struct jc_daemon *d, struct drun *r)
         }
 }
 
-static void drun_free(struct drun *r)
+void dm_drun_free(struct drun *r)
 {
     size_t i;
 
@@ -118,7 +118,8 @@ static void on_run_done(void *arg, struct jc_run *run, enum jc_result result)
 
 static int start_run(struct jc_daemon *d, struct drun *r)
 {
-    int rc = jc_run_start(r->run, d->loop);
+    int rc = r->resume ? jc_run_resume_start(r->run, d->loop)
+                       : jc_run_start(r->run, d->loop);
 
     if (rc) {
         jc_store_run_set_state(d->store, r->run_id, "INTERNAL_ERROR", "FAILED",
@@ -175,7 +176,7 @@ void dm_reap(uv_timer_t *t)
         next = r->next;
         if (r->finished) {
             unlink_run(d, r);
-            drun_free(r);
+            dm_drun_free(r);
         }
     }
     start_queued(d);
@@ -204,9 +205,8 @@ static void params_from_json(struct drun *r, json_t *params)
     }
 }
 
-static int fill_opts(struct jc_daemon *d, struct drun *r,
-                     struct jc_run_opts *o, const char *trigger,
-                     const char *run_type)
+int dm_fill_opts(struct jc_daemon *d, struct drun *r, struct jc_run_opts *o,
+                 const char *trigger, const char *run_type)
 {
     memset(o, 0, sizeof(*o));
     o->home = d->home;
@@ -230,7 +230,6 @@ int dm_trigger(struct jc_daemon *d, struct jc_job *job, int64_t job_id,
 {
     struct drun *r;
     struct jc_run_opts o;
-    size_t active;
     int rc;
 
     if (d->stopping) {
@@ -243,28 +242,35 @@ int dm_trigger(struct jc_daemon *d, struct jc_job *job, int64_t job_id,
     r->job_id = job_id;
     r->token = token ? ju_xstrdup(token) : NULL;
     params_from_json(r, params);
-    rc = fill_opts(d, r, &o, trigger, run_type);
+    rc = dm_fill_opts(d, r, &o, trigger, run_type);
     if (!rc)
         rc = jc_run_create(&r->run, d->store, job, &o);
     if (rc) {
         r->run = NULL;
-        drun_free(r);
+        dm_drun_free(r);
         return rc;
     }
     r->run_id = jc_run_id(r->run);
     *run_id = r->run_id;
+    return dm_enqueue(d, r, false);
+}
+
+int dm_enqueue(struct jc_daemon *d, struct drun *r, bool always_queue)
+{
+    size_t active;
+
     r->next = d->runs;
     d->runs = r;
-    active = active_runs_of(d, job_id);
-    if (job_id && (int)active >= queue_capacity(job)) {
-        if (job->queue_enabled) {
+    active = active_runs_of(d, r->job_id);
+    if (r->job_id && (int)active >= queue_capacity(r->job)) {
+        if (r->job->queue_enabled || always_queue) {
             r->queued = true;
             jc_store_run_set_state(d->store, r->run_id, "QUEUED", NULL,
                                    "Queued due to reaching maximum concurrent "
                                    "runs of the job.", 0);
             jc_store_event_add(d->store, r->run_id, NULL, "run.queued", "");
             log_info("run queued: run=%lld job=%lld",
-                     (long long)r->run_id, (long long)job_id);
+                     (long long)r->run_id, (long long)r->job_id);
             return 0;
         }
         jc_store_run_set_state(d->store, r->run_id, "SKIPPED",
@@ -433,13 +439,13 @@ static int be_repair(void *ud, int64_t run_id, const char *const *tasks,
     r->job_id = row.job_id;
     jc_run_row_release(&row);
     params_from_json(r, params);
-    rc = fill_opts(d, r, &o, "RETRY", NULL);
+    rc = dm_fill_opts(d, r, &o, "RETRY", NULL);
     if (!rc)
         rc = jc_run_repair_create(&r->run, d->store, job, run_id, tasks,
                                   ntasks, &o);
     if (rc) {
         r->run = NULL;
-        drun_free(r);
+        dm_drun_free(r);
         return rc;
     }
     r->run_id = run_id;
@@ -629,6 +635,8 @@ int jc_daemon_run(const struct jc_daemon_opts *opts)
                               jc_api_handle, d.api);
     if (rc)
         goto out_api;
+    /* runs of a daemon that died: retried per their policy */
+    dm_resume_orphans(&d);
     log_info("listening: addr=%s port=%d home=%s", d.opts.listen,
              jc_http_server_port(d.http), d.home);
     fprintf(stderr, "jobctl serve: listening on http://%s (port %d)\n",

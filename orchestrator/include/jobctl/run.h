@@ -93,13 +93,56 @@ int jc_run_repair_create(struct jc_run **out, struct jc_store *store,
 /*
  * After crash settling (jc_store_settle_orphans_ex): the task keys of
  * run_id whose latest attempt was orphaned and whose retry policy allows
- * another attempt (max_retries -1, or attempts made <= max_retries).
+ * another attempt (max_retries -1, or attempts made since the last user
+ * repair <= max_retries): jc_run_resume_plan()'s retry list.
  * A process that can run the job (the daemon) repairs the run with them:
  * jc_run_repair_create(..., keys, n, ...). *keys is NULL-terminated and
  * freed with free() on each key and the array. 0 keys: nothing to retry.
  */
 int jc_run_orphans_to_retry(struct jc_store *store, const struct jc_job *job,
                             int64_t run_id, char ***keys, size_t *nkeys);
+/*
+ * Resuming a run after crash settling (what `jobctl serve` does at start
+ * for the runs of a daemon that died). The plan sorts the tasks of job in
+ * run_id's latest repair epoch (attempts since the last user repair):
+ * retry: latest attempt orphaned, the policy allows another attempt;
+ * waiting: latest attempt FAILED (or TIMEDOUT with retry_on_timeout) with
+ * retries left, so the dead process was waiting to retry it; fresh: no
+ * attempt at all (the run was queued, or the task was blocked); spent:
+ * orphaned with no attempt left (stays FAILED). Each list is
+ * NULL-terminated and in job task order.
+ */
+struct jc_resume_plan {
+    char **retry;
+    size_t nretry;
+    char **waiting;
+    size_t nwaiting;
+    char **fresh;
+    size_t nfresh;
+    char **spent;
+    size_t nspent;
+    bool started;   /* some task of the run had an attempt */
+    bool resumable; /* retry, waiting or fresh is not empty */
+};
+int jc_run_resume_plan(struct jc_store *store, const struct jc_job *job,
+                       int64_t run_id, struct jc_resume_plan *plan);
+void jc_resume_plan_release(struct jc_resume_plan *plan);
+/* "retry: a b; not started: c; no retries left: d" (malloc'd). */
+char *jc_resume_plan_describe(const struct jc_resume_plan *plan);
+/*
+ * Repair run_id with the plan's retry, waiting and fresh tasks (and what
+ * runs downstream of them) under a new repair id marked
+ * "x_jobctl_resume": true in repair_history (it does not reset the retry
+ * budget). Retried tasks keep counting attempts and wait until
+ * min_retry_interval_millis after their last attempt's start. Records a
+ * "run.resume" event. Start it with jc_run_resume_start().
+ */
+int jc_run_resume_create(struct jc_run **out, struct jc_store *store,
+                         const struct jc_job *job, int64_t run_id,
+                         const struct jc_resume_plan *plan,
+                         const struct jc_run_opts *opts);
+/* jc_run_start() for a resumed run: also arms the retry waits. */
+int jc_run_resume_start(struct jc_run *run, uv_loop_t *loop);
 /* Start on loop; completion is reported through on_done. */
 int jc_run_start(struct jc_run *run, uv_loop_t *loop);
 /* Cancel: stop running attempts (SIGTERM, SIGKILL after grace), skip the rest. */
