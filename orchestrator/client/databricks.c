@@ -5,6 +5,9 @@
  * (CURLMOPT_TIMERFUNCTION -> uv_timer). Retries (429/503 honouring
  * Retry-After, transport errors with backoff) are timers too, so nothing
  * blocks the loop. The bearer token lives only in a curl header list.
+ * GET jobs/get and jobs/runs/get follow API 2.2's array paging: the call
+ * re-issues itself with page_token and appends the arrays, so its callback
+ * sees the whole object (a no-op under 2.1 or for small objects).
  */
 #include "jobctl/databricks.h"
 
@@ -21,6 +24,9 @@
 #include <time.h>
 
 #define DBX_MAX_RESPONSE (32u << 20) /* get-output: 5 MB logs + 5 MB result */
+#define DBX_MAX_PAGES 100 /* jobs/get, runs/get: 100 x 100 elements per array */
+
+enum dbx_paged { PAGED_NONE, PAGED_JOB, PAGED_RUN };
 
 struct dbx_sock {
     uv_poll_t poll;
@@ -60,6 +66,10 @@ struct jc_dbx_req {
     jc_dbx_cb cb;
     void *ud;
     bool dead;
+    enum dbx_paged paged;
+    char *url0;  /* URL of the first page (paged calls) */
+    json_t *acc; /* the object so far (paged calls) */
+    int pages;   /* pages received */
 };
 
 static double now_s(void)
@@ -354,6 +364,8 @@ static void req_close_cb(uv_handle_t *h)
     curl_slist_free_all(r->hdrs);
     free(r->method);
     free(r->url);
+    free(r->url0);
+    json_decref(r->acc);
     free(r->body);
     ju_buf_release(&r->resp);
     free(r);
@@ -580,6 +592,94 @@ static int status_code_for_http(long http)
     }
 }
 
+/* ---- API 2.2 array paging (jobs-api.md 1.1) ------------------------- */
+
+static const char *const job_arrays[] = {"tasks", "job_clusters",
+                                         "parameters", "environments", NULL};
+static const char *const run_arrays[] = {"tasks", "job_clusters",
+                                         "job_parameters", "repair_history",
+                                         "iterations", NULL};
+
+/*
+ * Append page's arrays to acc's. A for_each task run pages its iterations
+ * and repeats the for_each task itself in tasks: then tasks are not
+ * appended (as the Databricks Python SDK does).
+ */
+static void merge_page(json_t *acc, json_t *page, enum dbx_paged kind)
+{
+    const char *const *names = kind == PAGED_JOB ? job_arrays : run_arrays;
+    json_t *dst_obj = kind == PAGED_JOB ? json_object_get(acc, "settings")
+                                        : acc;
+    json_t *src_obj = kind == PAGED_JOB ? json_object_get(page, "settings")
+                                        : page;
+    bool iterating = json_array_size(json_object_get(acc, "iterations")) > 0;
+    size_t i;
+
+    if (!json_is_object(dst_obj) || !json_is_object(src_obj))
+        return;
+    for (i = 0; names[i]; i++) {
+        json_t *src = json_object_get(src_obj, names[i]);
+        json_t *dst = json_object_get(dst_obj, names[i]);
+
+        if (!json_is_array(src) || !json_array_size(src))
+            continue;
+        if (kind == PAGED_RUN && iterating && !strcmp(names[i], "tasks"))
+            continue;
+        if (!json_is_array(dst)) {
+            dst = json_array();
+            json_object_set_new(dst_obj, names[i], dst);
+        }
+        json_array_extend(dst, src);
+    }
+}
+
+/*
+ * After a 2xx page of a paged call: 1 when the next page was requested
+ * (nothing to deliver yet), 0 when *body (replaced by the assembled
+ * object) is to be delivered, -1 on an error (*msg set).
+ */
+static int page_step(struct jc_dbx_req *r, json_t **body, char **msg)
+{
+    const char *tok = json_string_value(json_object_get(*body,
+                                                        "next_page_token"));
+    char *etok;
+    const char *prev;
+
+    r->pages++;
+    if (!r->acc)
+        r->acc = json_incref(*body);
+    else
+        merge_page(r->acc, *body, r->paged);
+    if (!tok || !*tok) {
+        json_object_del(r->acc, "next_page_token");
+        json_decref(*body);
+        *body = r->acc;
+        r->acc = NULL;
+        return 0;
+    }
+    prev = strstr(r->url, "page_token=");
+    etok = curl_easy_escape(NULL, tok, 0);
+    json_decref(*body); /* merged into acc; tok is gone with it */
+    *body = NULL;
+    if (r->pages >= DBX_MAX_PAGES ||
+        (prev && !strcmp(prev + strlen("page_token="), etok))) {
+        curl_free(etok);
+        *msg = ju_xasprintf("paging of '%s' did not end after %d pages",
+                            strchr(r->url0 + 8, '/'), r->pages);
+        return -1;
+    }
+    free(r->url);
+    r->url = ju_xasprintf("%s%cpage_token=%s", r->url0,
+                          strchr(r->url0, '?') ? '&' : '?', etok);
+    curl_free(etok);
+    r->t0 = now_s(); /* each page has the whole retry budget */
+    if (start_attempt(r) < 0) {
+        *msg = ju_xstrdup(jc_err_last());
+        return -1;
+    }
+    return 1;
+}
+
 static void finish(struct jc_dbx_req *r, CURLcode rc)
 {
     struct jc_dbx *c = r->c;
@@ -651,6 +751,14 @@ static void finish(struct jc_dbx_req *r, CURLcode rc)
                                    jerr.position, jerr.text);
             } else if (!body) {
                 body = json_object();
+            }
+            if (!res.status && r->paged && json_is_object(body)) {
+                int ps = page_step(r, &body, &msg);
+
+                if (ps > 0)
+                    return; /* the next page is on its way */
+                if (ps < 0)
+                    res.status = JC_EPARSE;
             }
         } else {
             json_t *ec = body ? json_object_get(body, "error_code") : NULL;
@@ -757,6 +865,11 @@ int jc_dbx_call(struct jc_dbx *c, struct jc_dbx_req **out, const char *method,
     r->c = c;
     r->method = ju_xstrdup(method);
     r->url = ju_buf_detach(&url, NULL);
+    if (!post && (!strcmp(path, "jobs/get") || !strcmp(path, "jobs/runs/get")) &&
+        !json_object_get(args, "page_token")) {
+        r->paged = !strcmp(path, "jobs/get") ? PAGED_JOB : PAGED_RUN;
+        r->url0 = ju_xstrdup(r->url);
+    }
     if (post) {
         r->body = args ? json_dumps(args, JSON_COMPACT) : ju_xstrdup("{}");
         if (!r->body)

@@ -19,11 +19,22 @@ Scenario (a JSON file given with --scenario, re-read on every submit):
 A fault with "drop" closes the connection without any response; "code"
 and "message" override the error body of a status fault.
 
+A task scenario may also give "run_tasks": N (N > 1): the run then has N
+task entries, N-1 finished sibling tasks (FAILED, "fakedbx sibling") before
+the submitted one, as in a big multi-task run. Like the real service, API
+2.2 returns at most 100 elements of each array of runs/get plus an opaque
+next_page_token (re-issue with page_token, append the arrays; a bad token
+is 400 INVALID_PARAMETER_VALUE); API 2.1 refuses runs of more than 100
+tasks ("Resources with more than 100 tasks can only be handled by API 2.2
+and above").
+
 Every request is appended to --log as one JSON line: {t, method, path,
 query, body, auth_ok, status}. The chosen port is written to --port-file.
 Standard library only.
 """
 import argparse
+import base64
+import hashlib
 import json
 import os
 import socket
@@ -227,6 +238,19 @@ def run_json(run, now):
         "cleanup_duration": 100 if end else 0,
         "cluster_instance": {"cluster_id": "fake-cluster-1"},
     })
+    tasks = [task]
+    nt = int(sc.get("run_tasks", 1))
+    if nt > 1:
+        sib = []
+        for i in range(nt - 1):
+            sst = {"life_cycle_state": "TERMINATED", "result_state": "FAILED",
+                   "state_message": "fakedbx sibling"}
+            sib.append({"task_key": "%s__sib%03d" % (task["task_key"], i),
+                        "run_id": run["run_id"] * 1000 + 100 + i,
+                        "attempt_number": 0, "state": sst,
+                        "status": {"state": "TERMINATED"},
+                        "start_time": ms(t0), "end_time": ms(t0)})
+        tasks = sib + tasks
     return {
         "run_id": run["run_id"], "number_in_job": run["run_id"],
         "run_name": run["run_name"], "run_type": "SUBMIT_RUN",
@@ -235,8 +259,59 @@ def run_json(run, now):
         "start_time": ms(t0), "end_time": ms(end) if end else 0,
         "setup_duration": 0, "execution_duration": 0, "cleanup_duration": 0,
         "run_page_url": f"https://fake.databricks/#job/runs/{run['run_id']}",
-        "tasks": [task],
+        "tasks": tasks,
     }
+
+
+PAGED = ("tasks", "job_clusters", "job_parameters", "repair_history",
+         "iterations")
+PAGE = 100
+
+
+def page_token(rid, offs):
+    raw = json.dumps({"run_id": rid, "off": offs}).encode()
+    mac = hashlib.sha256(b"fakedbx" + raw).hexdigest()[:12]
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=") + "." + mac
+
+
+def read_token(tok, rid):
+    try:
+        b64, mac = tok.rsplit(".", 1)
+        raw = base64.urlsafe_b64decode(b64 + "=" * (-len(b64) % 4))
+        if hashlib.sha256(b"fakedbx" + raw).hexdigest()[:12] != mac:
+            raise ValueError
+        d = json.loads(raw)
+        if d["run_id"] != rid:
+            raise ValueError
+        return {k: int(v) for k, v in d["off"].items()}
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise bad("Invalid page token.")
+
+
+def page_of(obj, rid, version, tok):
+    """API 2.2 array paging of one object (jobs-api.md 1.1)."""
+    if version == "2.1":
+        if len(obj.get("tasks", [])) > 100:
+            raise bad("Resources with more than 100 tasks can only be "
+                      "handled by API 2.2 and above")
+        return obj
+    offs = read_token(tok, rid) if tok is not None else {}
+    more = False
+    for k in PAGED:
+        if k not in obj:
+            continue
+        full = obj[k]
+        o = offs.get(k, 0)
+        part = full[o:o + PAGE]
+        offs[k] = o + len(part)
+        more = more or offs[k] < len(full)
+        if tok is not None and not part:
+            del obj[k]  # exhausted: omitted from later pages
+        else:
+            obj[k] = part
+    if more:
+        obj["next_page_token"] = page_token(rid, offs)
+    return obj
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -293,6 +368,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(404, {"error_code": "ENDPOINT_NOT_FOUND",
                                         "message": f"No API found for "
                                         f"'{self.command} {u.path}'"})
+        self.version = parts[2]
         short = "/".join(parts[3:])
         if short.startswith("jobs/"):
             short = short[5:]
@@ -401,7 +477,9 @@ class Handler(BaseHTTPRequestHandler):
             rid = self.need_run_id(q, "query")
             run, _ = self.find_run(rid)
             with LOCK:
-                return 200, run_json(run, now)
+                obj = run_json(run, now)
+            return 200, page_of(obj, rid, self.version,
+                                q.get("page_token"))
         if short == "runs/get-output" and self.command == "GET":
             rid = self.need_run_id(q, "query")
             run, is_task = self.find_run(rid)
