@@ -6,10 +6,15 @@ under /api/2.2 as pages of 100 + the rest, and following next_page_token
 and for a finished run of it (150 task attempts, 105 job_parameters).
 Bad, tampered and foreign tokens are 400 INVALID_PARAMETER_VALUE; a token
 of a job changed since is refused; a run that progresses between pages is
-read as of the first page (each task exactly once)."""
+read as of the first page (each task exactly once). The official
+Databricks JS SDK (@databricks/sdk-experimental 0.17.0) does not loop by
+itself: its jobs.get / jobs.getRun return page 1 and next_page_token; the
+loop written with its page_token parameter reads the job and the run
+completely."""
 import copy
 import json
 import os
+import subprocess
 import sys
 import urllib.parse
 
@@ -187,11 +192,64 @@ def test_progress(d):
               for t in whole["tasks"]), "a fresh read is complete")
 
 
+SDK_LOOP = r"""
+import { WorkspaceClient } from "@databricks/sdk-experimental";
+const [host, token, jobId, runId] = process.argv.slice(1);
+const w = new WorkspaceClient({ host, token, authType: "pat" });
+const out = { pages: {} };
+async function all(label, get, req, arrays, inner) {
+  const first = await get(req);
+  const whole = first;
+  let tok = first.next_page_token;
+  let n = 1;
+  out.pages[label + "_first"] = (inner ? first[inner] : first).tasks.length;
+  while (tok) {
+    const p = await get({ ...req, page_token: tok });
+    const src = inner ? p[inner] : p;
+    const dst = inner ? whole[inner] : whole;
+    for (const a of arrays)
+      if (src && src[a]) dst[a] = (dst[a] || []).concat(src[a]);
+    tok = p.next_page_token;
+    n++;
+  }
+  delete whole.next_page_token;
+  out.pages[label] = n;
+  return whole;
+}
+out.job = await all("job", (r) => w.jobs.get(r), { job_id: Number(jobId) },
+  ["tasks", "job_clusters", "parameters", "environments"], "settings");
+out.run = await all("run", (r) => w.jobs.getRun(r),
+  { run_id: Number(runId), include_history: true },
+  ["tasks", "job_clusters", "job_parameters", "repair_history", "iterations"]);
+console.log(JSON.stringify(out));
+"""
+
+
+def test_sdk(d, job_id, run_id):
+    node_dir = os.environ["JOBCTL_NODE_DIR"]
+    p = subprocess.run(["node", "--input-type=module", "-e", SDK_LOOP,
+                        d.base, d.token, str(job_id), str(run_id)],
+                       cwd=node_dir, capture_output=True, text=True,
+                       timeout=60)
+    check(p.returncode == 0, "sdk loop failed: %s" % p.stderr[-2000:])
+    r = json.loads(p.stdout)
+    check(r["pages"] == {"job_first": 100, "job": 2, "run_first": 100,
+                         "run": 2},
+          "SDK get/getRun return 100 tasks, the loop 2 pages: %r" %
+          r["pages"])
+    full_job = get(d, "2.1", "get?job_id=%d" % job_id)
+    full_run = get(d, "2.1", "runs/get?run_id=%d&include_history=true"
+                   % run_id)
+    check(r["job"] == full_job, "SDK-assembled job differs from 2.1")
+    check(r["run"] == full_run, "SDK-assembled run differs from 2.1")
+
+
 def test():
-    d = Daemon().start()
+    d = Daemon(token="paging-token").start()
     try:
         job_id, tok = test_job(d)
-        test_run(d, job_id, tok)
+        run_id = test_run(d, job_id, tok)
+        test_sdk(d, job_id, run_id)
         test_progress(d)
         check("Traceback" not in d.read_log(), "daemon log clean")
     finally:
