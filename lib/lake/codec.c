@@ -17,6 +17,14 @@
 static _Thread_local ZSTD_CCtx *tl_cctx;
 static _Thread_local ZSTD_DCtx *tl_dctx;
 
+void lake_codec_thread_release(void)
+{
+    ZSTD_freeCCtx(tl_cctx);
+    ZSTD_freeDCtx(tl_dctx);
+    tl_cctx = NULL;
+    tl_dctx = NULL;
+}
+
 const char *lake_codec_name(enum lake_codec c)
 {
     switch (c) {

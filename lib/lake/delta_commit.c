@@ -1,10 +1,11 @@
 /*
- * delta_commit.c: write transactions: data files per partition (Hive
- * directories, Spark escaping), add/remove/txn/commitInfo actions, the
- * put-if-absent commit with optimistic retry for blind appends, conflict
- * and "already committed" (txn appId) detection, checkpoints every N.
+ * delta_commit.c: write transactions: add/remove/txn/commitInfo actions,
+ * the put-if-absent commit with optimistic retry for blind appends,
+ * conflict and "already committed" (txn appId) detection, checkpoints
+ * every N. The data files themselves are delta_write.c.
  */
 #include "delta_int.h"
+#include "delta_txn.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,44 +19,7 @@
 
 #define MAX_COMMIT_ATTEMPTS 100000
 
-struct pending_add {
-    char *log_path; /* URI-encoded, relative */
-    char *abs_path; /* on disk */
-    struct lake_kv *part;
-    size_t npart;
-    int64_t size;
-    int64_t mtime;
-    int64_t rows;
-    char *stats;
-    int data_change;
-};
-
-struct pending_remove {
-    char *path;
-    struct lake_kv *part;
-    size_t npart;
-    int64_t size;
-    int data_change;
-};
-
-struct lake_txn {
-    struct lake_table *t;
-    int64_t read_version;
-    struct pending_add *adds;
-    size_t nadds, aadds;
-    struct pending_remove *removes;
-    size_t nremoves, aremoves;
-    struct lake_app_txn *apps;
-    size_t napps, aapps;
-    int remove_all;
-    int optimize;
-    enum lake_codec codec;
-    int num_indexed; /* delta.dataSkippingNumIndexedCols */
-    int dictionary;
-    struct lake_schema data_schema; /* table schema minus partitions */
-};
-
-static struct lake_kv *kv_copy(const struct lake_kv *kv, size_t n)
+struct lake_kv *lake_txn__kv_copy(const struct lake_kv *kv, size_t n)
 {
     struct lake_kv *o = ju_xcalloc(n + 1, sizeof(*o));
     size_t i;
@@ -67,7 +31,7 @@ static struct lake_kv *kv_copy(const struct lake_kv *kv, size_t n)
     return o;
 }
 
-static void kv_free(struct lake_kv *kv, size_t n)
+void lake_txn__kv_free(struct lake_kv *kv, size_t n)
 {
     size_t i;
 
@@ -148,13 +112,13 @@ static void txn_free(struct lake_txn *tx, int delete_files)
             unlink(tx->adds[i].abs_path);
         free(tx->adds[i].log_path);
         free(tx->adds[i].abs_path);
-        kv_free(tx->adds[i].part, tx->adds[i].npart);
+        lake_txn__kv_free(tx->adds[i].part, tx->adds[i].npart);
         free(tx->adds[i].stats);
     }
     free(tx->adds);
     for (i = 0; i < tx->nremoves; i++) {
         free(tx->removes[i].path);
-        kv_free(tx->removes[i].part, tx->removes[i].npart);
+        lake_txn__kv_free(tx->removes[i].part, tx->removes[i].npart);
     }
     free(tx->removes);
     for (i = 0; i < tx->napps; i++)
@@ -168,360 +132,6 @@ void lake_txn_abort(struct lake_txn *tx)
 {
     if (tx)
         txn_free(tx, 1);
-}
-
-/* ---- row copy (partition split, OPTIMIZE) ---- */
-
-void lake_column__copy_row(struct lake_column *dst,
-                           const struct lake_column *src, size_t i)
-{
-    size_t k, b, e;
-
-    if (lake_column_is_null(src, i)) {
-        lake_batch_append_null(dst);
-        return;
-    }
-    switch (src->type) {
-    case LAKE_TYPE_STRING:
-    case LAKE_TYPE_BINARY: {
-        size_t n;
-        const char *p = lake_column_get_str(src, i, &n);
-
-        lake_batch_append_str(dst, p, n);
-        return;
-    }
-    case LAKE_TYPE_STRUCT:
-        lake_batch_append_struct(dst);
-        for (k = 0; k < src->n_children; k++)
-            lake_column__copy_row(&dst->children[k], &src->children[k], i);
-        return;
-    case LAKE_TYPE_ARRAY:
-    case LAKE_TYPE_MAP:
-        lake_column_get_range(src, i, &b, &e);
-        for (; b < e; b++) {
-            for (k = 0; k < src->n_children; k++)
-                lake_column__copy_row(&dst->children[k], &src->children[k], b);
-        }
-        lake_batch_end_list(dst);
-        return;
-    default:
-        lake_column__ensure(dst);
-        lake_column__mark_valid(dst);
-        memcpy((char *)dst->values + dst->length * dst->width,
-               (const char *)src->values + i * src->width, src->width);
-        dst->length++;
-        return;
-    }
-}
-
-/* ---- writing files ---- */
-
-int lake_txn__write_file(struct lake_txn *tx, const struct lake_batch *data,
-                         const struct lake_kv *part, size_t npart,
-                         int data_change)
-{
-    struct ju_buf rel = JU_BUF_INIT;
-    struct lake_parquet_write_opts opts = LAKE_PARQUET_WRITE_OPTS_INIT;
-    struct lake_parquet_file_stats st;
-    struct pending_add *pa;
-    char uuid[37];
-    char *abs;
-    char *dir;
-    size_t i;
-    int rc;
-
-    memset(&st, 0, sizeof(st));
-    for (i = 0; i < npart; i++) {
-        char *esc = lake_delta_hive_escape(part[i].value);
-
-        ju_buf_addf(&rel, "%s=%s/", part[i].key, esc);
-        free(esc);
-    }
-    if (npart) {
-        dir =
-            ju_xasprintf("%s/%.*s", tx->t->path, (int)(rel.len - 1), rel.data);
-        rc = lake_fs_mkdirs(dir);
-        free(dir);
-        if (rc) {
-            ju_buf_release(&rel);
-            return rc;
-        }
-    }
-    lake_fs_uuid4(uuid);
-    ju_buf_addf(&rel, "part-00000-%s.c000%s.parquet", uuid,
-                tx->codec == LAKE_CODEC_SNAPPY ? ".snappy"
-                : tx->codec == LAKE_CODEC_ZSTD ? ".zstd"
-                : tx->codec == LAKE_CODEC_GZIP ? ".gz"
-                                               : "");
-    abs = ju_xasprintf("%s/%s", tx->t->path, ju_buf_str(&rel));
-    opts.codec = tx->codec;
-    opts.dictionary = tx->dictionary != 0;
-    rc = lake_parquet_write_file(abs, data, &opts, &st);
-    if (rc) {
-        unlink(abs);
-        free(abs);
-        ju_buf_release(&rel);
-        lake_parquet_file_stats_release(&st);
-        return rc;
-    }
-    JU_ALLOC_GROW(tx->adds, tx->nadds + 1, tx->aadds);
-    pa = &tx->adds[tx->nadds++];
-    memset(pa, 0, sizeof(*pa));
-    pa->abs_path = abs;
-    pa->log_path = lake_delta_uri_encode(ju_buf_str(&rel));
-    pa->part = kv_copy(part, npart);
-    pa->npart = npart;
-    pa->size = (int64_t)st.file_size;
-    pa->mtime = lake_fs_now_ms();
-    pa->rows = st.num_rows;
-    pa->stats =
-        lake_delta__stats_from_parquet(&data->schema, &st, tx->num_indexed);
-    pa->data_change = data_change;
-    lake_parquet_file_stats_release(&st);
-    ju_buf_release(&rel);
-    return 0;
-}
-
-/* Shallow view of batch b with the columns of `schema` (by name). */
-static int make_view(const struct lake_schema *schema,
-                     const struct lake_batch *b, struct lake_batch *view)
-{
-    size_t i;
-
-    memset(view, 0, sizeof(*view));
-    view->schema = *schema;
-    view->n_columns = schema->n_fields;
-    view->num_rows = b->num_rows;
-    view->columns =
-        ju_xcalloc(schema->n_fields + 1, sizeof(struct lake_column));
-    for (i = 0; i < schema->n_fields; i++) {
-        const struct lake_field *f = &schema->fields[i];
-        int k = lake_schema_find(&b->schema, f->name);
-
-        if (k < 0) {
-            free(view->columns);
-            return jc_err_set(JC_EINVAL, "batch has no column '%s'", f->name);
-        }
-        if (b->columns[k].type != f->type ||
-            (f->type == LAKE_TYPE_DECIMAL &&
-             (b->columns[k].precision != f->precision ||
-              b->columns[k].scale != f->scale))) {
-            free(view->columns);
-            return jc_err_set(JC_EINVAL,
-                              "column '%s' is %s in the batch but %s in the "
-                              "table",
-                              f->name, lake_type_name(b->columns[k].type),
-                              lake_type_name(f->type));
-        }
-        view->columns[i] = b->columns[k];
-    }
-    return 0;
-}
-
-struct group {
-    char *key;
-    size_t keylen;
-    struct lake_kv *part;
-    size_t *rows;
-    size_t nrows, arows;
-};
-
-/* Raw bytes identifying the partition value of column c at row r (no
- * allocation): a tag byte, then the value's storage bytes. */
-static void key_part(struct ju_buf *key, const struct lake_column *c, size_t r)
-{
-    if (lake_column_is_null(c, r)) {
-        ju_buf_addc(key, 0);
-        return;
-    }
-    ju_buf_addc(key, 1);
-    if (c->type == LAKE_TYPE_STRING || c->type == LAKE_TYPE_BINARY) {
-        size_t n;
-        const char *p = lake_column_get_str(c, r, &n);
-        uint32_t len = (uint32_t)n;
-
-        ju_buf_add(key, &len, sizeof(len));
-        ju_buf_add(key, p, n);
-    } else if (c->width) {
-        ju_buf_add(key, (const char *)c->values + r * c->width, c->width);
-    }
-}
-
-/* Whether every row of c holds the same value (or null) as row 0. */
-static int column_constant(const struct lake_column *c, size_t nrows)
-{
-    size_t r;
-
-    if (c->null_count)
-        return c->null_count == nrows;
-    if (c->type == LAKE_TYPE_STRING || c->type == LAKE_TYPE_BINARY) {
-        size_t n0, n;
-        const char *p0 = lake_column_get_str(c, 0, &n0);
-        for (r = 1; r < nrows; r++) {
-            const char *p = lake_column_get_str(c, r, &n);
-            if (n != n0 || memcmp(p, p0, n))
-                return 0;
-        }
-        return 1;
-    }
-    if (!c->width)
-        return 0;
-    for (r = 1; r < nrows; r++)
-        if (memcmp((const char *)c->values + r * c->width, c->values, c->width))
-            return 0;
-    return 1;
-}
-
-static uint64_t hash_bytes(const char *p, size_t n)
-{
-    uint64_t h = 1469598103934665603ULL;
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        h ^= (unsigned char)p[i];
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
-
-int lake_txn_append(struct lake_txn *tx, const struct lake_batch *batch)
-{
-    const struct lake_snapshot *s = tx->t->snap;
-    struct lake_batch view;
-    struct group *g = NULL;
-    size_t ng = 0, ag = 0;
-    size_t *slots = NULL; /* open addressing: group index + 1, 0 = empty */
-    size_t nslots = 64;
-    struct ju_buf key = JU_BUF_INIT;
-    int *pcol;
-    size_t i, r, k;
-    int rc;
-
-    rc = make_view(&tx->data_schema, batch, &view);
-    if (rc)
-        return rc;
-    if (batch->num_rows == 0) {
-        free(view.columns);
-        return 0;
-    }
-    if (s->npartition_cols == 0) {
-        rc = lake_txn__write_file(tx, &view, NULL, 0, 1);
-        free(view.columns);
-        return rc;
-    }
-    pcol = ju_xcalloc(s->npartition_cols, sizeof(int));
-    for (i = 0; i < s->npartition_cols; i++) {
-        pcol[i] = lake_schema_find(&batch->schema, s->partition_cols[i]);
-        if (pcol[i] < 0) {
-            free(pcol);
-            free(view.columns);
-            return jc_err_set(JC_EINVAL, "batch has no partition column '%s'",
-                              s->partition_cols[i]);
-        }
-    }
-    for (i = 0; i < s->npartition_cols; i++)
-        if (!column_constant(&batch->columns[pcol[i]], batch->num_rows))
-            break;
-    if (i == s->npartition_cols) {
-        /* one partition (a writer that grouped its rows already): write
-         * the batch as is, without grouping rows */
-        struct lake_kv *part = ju_xcalloc(i, sizeof(*part));
-        for (i = 0; i < s->npartition_cols; i++) {
-            part[i].key = ju_xstrdup(s->partition_cols[i]);
-            part[i].value =
-                lake_delta__part_value_text(&batch->columns[pcol[i]], 0);
-        }
-        rc = lake_txn__write_file(tx, &view, part, s->npartition_cols, 1);
-        kv_free(part, s->npartition_cols);
-        free(pcol);
-        free(view.columns);
-        return rc;
-    }
-    slots = ju_xcalloc(nslots, sizeof(size_t));
-    /* group rows by partition values (first-seen order) */
-    for (r = 0; r < batch->num_rows; r++) {
-        size_t h;
-
-        ju_buf_reset(&key);
-        for (i = 0; i < s->npartition_cols; i++)
-            key_part(&key, &batch->columns[pcol[i]], r);
-        if (!key.data)
-            ju_buf_addc(&key, 0);
-        h = (size_t)hash_bytes(key.data, key.len) & (nslots - 1);
-        while (slots[h]) {
-            const struct group *gg = &g[slots[h] - 1];
-
-            if (gg->keylen == key.len && !memcmp(gg->key, key.data, key.len))
-                break;
-            h = (h + 1) & (nslots - 1);
-        }
-        if (slots[h]) {
-            k = slots[h] - 1;
-        } else {
-            JU_ALLOC_GROW(g, ng + 1, ag);
-            k = ng++;
-            memset(&g[k], 0, sizeof(g[k]));
-            g[k].key = ju_xmalloc(key.len + 1);
-            memcpy(g[k].key, key.data, key.len);
-            g[k].keylen = key.len;
-            g[k].part = ju_xcalloc(s->npartition_cols, sizeof(struct lake_kv));
-            for (i = 0; i < s->npartition_cols; i++) {
-                g[k].part[i].key = ju_xstrdup(s->partition_cols[i]);
-                g[k].part[i].value =
-                    lake_delta__part_value_text(&batch->columns[pcol[i]], r);
-            }
-            slots[h] = k + 1;
-            if (ng * 2 > nslots) {
-                size_t q;
-
-                free(slots);
-                nslots *= 4;
-                slots = ju_xcalloc(nslots, sizeof(size_t));
-                for (q = 0; q < ng; q++) {
-                    size_t hh = (size_t)hash_bytes(g[q].key, g[q].keylen) &
-                                (nslots - 1);
-
-                    while (slots[hh])
-                        hh = (hh + 1) & (nslots - 1);
-                    slots[hh] = q + 1;
-                }
-            }
-        }
-        JU_ALLOC_GROW(g[k].rows, g[k].nrows + 1, g[k].arows);
-        g[k].rows[g[k].nrows++] = r;
-    }
-    ju_buf_release(&key);
-    free(slots);
-    rc = 0;
-    for (k = 0; k < ng; k++) {
-        if (rc == 0 && ng == 1) {
-            /* one partition: write the batch as is, no row copies */
-            rc = lake_txn__write_file(tx, &view, g[k].part, s->npartition_cols,
-                                      1);
-        } else if (rc == 0) {
-            struct lake_batch *pb = lake_batch_new(&tx->data_schema);
-            size_t c;
-
-            for (c = 0; c < view.n_columns; c++) {
-                lake_column_reserve(&pb->columns[c], g[k].nrows);
-                for (r = 0; r < g[k].nrows; r++)
-                    lake_column__copy_row(&pb->columns[c], &view.columns[c],
-                                          g[k].rows[r]);
-            }
-            rc = lake_batch_seal(pb);
-            if (rc == 0)
-                rc = lake_txn__write_file(tx, pb, g[k].part, s->npartition_cols,
-                                          1);
-            lake_batch_free(pb);
-        }
-        free(g[k].key);
-        kv_free(g[k].part, s->npartition_cols);
-        free(g[k].rows);
-    }
-    free(g);
-    free(pcol);
-    free(view.columns);
-    return rc;
 }
 
 int lake_txn_set_codec(struct lake_txn *tx, const char *codec)
@@ -561,7 +171,7 @@ void lake_txn__remove_file(struct lake_txn *tx, const struct lake_file *f,
     JU_ALLOC_GROW(tx->removes, tx->nremoves + 1, tx->aremoves);
     pr = &tx->removes[tx->nremoves++];
     pr->path = ju_xstrdup(f->path);
-    pr->part = kv_copy(f->part, f->npart);
+    pr->part = lake_txn__kv_copy(f->part, f->npart);
     pr->npart = f->npart;
     pr->size = f->size;
     pr->data_change = data_change;

@@ -5,6 +5,7 @@
  * min/max/nullCount stats; the incremental changes feed.
  */
 #include "delta_int.h"
+#include "readahead.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -511,32 +512,81 @@ int lake_table_scan(struct lake_table *t, const struct lake_scan_opts *opts,
                     lake_scan_cb cb, void *ud, struct lake_scan_stats *st)
 {
     struct lake_scan_stats local;
-    size_t i;
+    const struct lake_file **files;
+    size_t i, n = 0;
+    int rc;
 
     if (!st)
         st = &local;
     memset(st, 0, sizeof(*st));
     st->files_total = t->snap->nfiles;
+    files = ju_xcalloc(t->snap->nfiles + 1, sizeof(*files));
     for (i = 0; i < t->snap->nfiles; i++) {
         const struct lake_file *f = &t->snap->files[i];
-        struct lake_batch *b = NULL;
-        int rc;
 
         if (opts && opts->npreds &&
             !lake_file_may_match(t, f, opts->preds, opts->npreds)) {
             st->files_skipped++;
             continue;
         }
-        rc = lake_table__read_path(t, f, opts, &b);
-        if (rc)
-            return rc;
-        st->files_read++;
-        st->rows_read += (int64_t)b->num_rows;
-        rc = cb(ud, f, b);
-        lake_batch_free(b);
-        if (rc)
-            return rc;
+        files[n++] = f;
     }
+    rc = lake_readahead_scan(t, files, n, opts, cb, ud, st);
+    free(files);
+    return rc;
+}
+
+/* The files added with dataChange=true by commit v, appended to *files
+ * (owned copies: path and partition values). */
+static int changes_of(const struct lake_table *t, int64_t v,
+                      struct lake_file **files, size_t *n, size_t *alloc)
+{
+    char *p = lake_log_commit_path(t->log_dir, v);
+    char *data = NULL;
+    size_t len = 0;
+    size_t off = 0;
+    int rc = lake_fs_read_file(p, LAKE_DELTA_COMMIT_CAP, &data, &len);
+
+    free(p);
+    if (rc)
+        return rc;
+    while (off < len) {
+        const char *line = data + off;
+        const char *nl = memchr(line, '\n', len - off);
+        size_t ll = nl ? (size_t)(nl - line) : len - off;
+        json_t *j = ll ? json_loadb(line, ll, 0, NULL) : NULL;
+        json_t *a = j ? json_object_get(j, "add") : NULL;
+
+        off += ll + (nl ? 1 : 0);
+        if (json_is_object(a) &&
+            json_is_true(json_object_get(a, "dataChange")) &&
+            json_is_string(json_object_get(a, "path"))) {
+            json_t *pv = json_object_get(a, "partitionValues");
+            struct lake_file *f;
+            const char *k;
+            json_t *val;
+            size_t np = 0;
+
+            JU_ALLOC_GROW(*files, *n + 1, *alloc);
+            f = &(*files)[(*n)++];
+            memset(f, 0, sizeof(*f));
+            f->path = ju_xstrdup(json_string_value(json_object_get(a, "path")));
+            f->has_dv = json_is_object(json_object_get(a, "deletionVector"));
+            f->part =
+                ju_xcalloc(json_object_size(pv) + 1, sizeof(struct lake_kv));
+            json_object_foreach(pv, k, val)
+            {
+                f->part[np].key = ju_xstrdup(k);
+                f->part[np].value = json_is_string(val)
+                                        ? ju_xstrdup(json_string_value(val))
+                                        : NULL;
+                np++;
+            }
+            f->npart = np;
+        }
+        json_decref(j);
+    }
+    free(data);
     return 0;
 }
 
@@ -545,74 +595,33 @@ int lake_table_scan_changes(struct lake_table *t, int64_t from_version,
                             void *ud, struct lake_scan_stats *st)
 {
     struct lake_scan_stats local;
+    struct lake_file *files = NULL;
+    const struct lake_file **order = NULL;
+    size_t n = 0, alloc = 0, i, k;
     int64_t v;
+    int rc = 0;
 
     if (!st)
         st = &local;
     memset(st, 0, sizeof(*st));
-    for (v = from_version + 1; v <= t->snap->version; v++) {
-        char *p = lake_log_commit_path(t->log_dir, v);
-        char *data = NULL;
-        size_t len = 0;
-        size_t off = 0;
-        int rc = lake_fs_read_file(p, LAKE_DELTA_COMMIT_CAP, &data, &len);
-
-        if (rc) {
-            free(p);
-            return rc;
-        }
-        while (off < len) {
-            const char *line = data + off;
-            const char *nl = memchr(line, '\n', len - off);
-            size_t ll = nl ? (size_t)(nl - line) : len - off;
-            json_t *j = ll ? json_loadb(line, ll, 0, NULL) : NULL;
-            json_t *a = j ? json_object_get(j, "add") : NULL;
-
-            off += ll + (nl ? 1 : 0);
-            if (json_is_object(a) &&
-                json_is_true(json_object_get(a, "dataChange")) &&
-                json_is_string(json_object_get(a, "path"))) {
-                struct lake_file f;
-                json_t *pv = json_object_get(a, "partitionValues");
-                const char *k;
-                json_t *val;
-                struct lake_batch *b = NULL;
-                size_t n = 0;
-
-                memset(&f, 0, sizeof(f));
-                f.path = (char *)json_string_value(json_object_get(a, "path"));
-                f.has_dv = json_is_object(json_object_get(a, "deletionVector"));
-                f.part = ju_xcalloc(json_object_size(pv) + 1,
-                                    sizeof(struct lake_kv));
-                json_object_foreach(pv, k, val)
-                {
-                    f.part[n].key = (char *)k;
-                    f.part[n].value = json_is_string(val)
-                                          ? (char *)json_string_value(val)
-                                          : NULL;
-                    n++;
-                }
-                f.npart = n;
-                st->files_total++;
-                rc = lake_table__read_path(t, &f, opts, &b);
-                if (rc == 0) {
-                    st->files_read++;
-                    st->rows_read += (int64_t)b->num_rows;
-                    rc = cb(ud, &f, b);
-                    lake_batch_free(b);
-                }
-                free(f.part);
-                if (rc) {
-                    json_decref(j);
-                    free(data);
-                    free(p);
-                    return rc;
-                }
-            }
-            json_decref(j);
-        }
-        free(data);
-        free(p);
+    for (v = from_version + 1; v <= t->snap->version && !rc; v++)
+        rc = changes_of(t, v, &files, &n, &alloc);
+    if (!rc) {
+        st->files_total = n;
+        order = ju_xcalloc(n + 1, sizeof(*order));
+        for (i = 0; i < n; i++)
+            order[i] = &files[i];
+        rc = lake_readahead_scan(t, order, n, opts, cb, ud, st);
     }
-    return 0;
+    for (i = 0; i < n; i++) {
+        for (k = 0; k < files[i].npart; k++) {
+            free(files[i].part[k].key);
+            free(files[i].part[k].value);
+        }
+        free(files[i].part);
+        free(files[i].path);
+    }
+    free(files);
+    free(order);
+    return rc;
 }

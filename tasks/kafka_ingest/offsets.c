@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "jobctl/err.h"
+#include "lake/parquet.h"
 #include "taskcommon/task.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -291,6 +292,7 @@ static void *writer_main(void *arg)
         pthread_cond_broadcast(&st->cv);
     }
     pthread_mutex_unlock(&st->mu);
+    lake_codec_thread_release();
     return NULL;
 }
 

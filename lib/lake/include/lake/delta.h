@@ -220,6 +220,11 @@ int lake_txn_begin(struct lake_table *t, struct lake_txn **out);
  * schema by name; all schema columns must be present. Files are written
  * and fsync'ed now; they become visible only at commit. */
 int lake_txn_append(struct lake_txn *tx, const struct lake_batch *batch);
+/* lake_txn_append of several batches at once: their files (one per batch
+ * and partition value combination) are written on up to one thread per
+ * CPU; all or none are added. */
+int lake_txn_append_batches(struct lake_txn *tx,
+                            const struct lake_batch *const *batches, size_t n);
 /* Parquet codec for files this transaction writes: "snappy" (default, or
  * the table's jobctl.parquet.codec property), "zstd", "gzip",
  * "uncompressed". JC_EINVAL for other names. */

@@ -25,6 +25,9 @@ enum lake_codec {
 /* "uncompressed", "snappy", "gzip", "zstd"; parse returns JC_EINVAL. */
 const char *lake_codec_name(enum lake_codec c);
 int lake_codec_parse(enum lake_codec *out, const char *name);
+/* Free the calling thread's ZSTD contexts (kept per thread between pages).
+ * Threads that read or write Parquet call it before they exit. */
+void lake_codec_thread_release(void);
 
 struct lake_parquet_write_opts {
     enum lake_codec codec;
