@@ -418,11 +418,15 @@ static int run(int argc, char **argv)
             compact(cx.stage[i], cx.alive[i]);
             written += (int64_t)cx.stage[i]->columns[0].length;
         }
-        for (i = 0; i < CLEANSE_NTYPES + 1 && !rc; i++) {
-            struct lake_batch *b = i < CLEANSE_NTYPES ? cx.stage[i] : cx.kept;
-            rc = lake_batch_seal(b);
-            if (!rc && b->num_rows)
-                rc = lake_txn_append(tx, b);
+        for (i = 0; i < CLEANSE_NTYPES + 1 && !rc; i++)
+            rc = lake_batch_seal(i < CLEANSE_NTYPES ? cx.stage[i] : cx.kept);
+        if (!rc) {
+            /* the partitions' files are written in parallel */
+            const struct lake_batch *all[CLEANSE_NTYPES + 1];
+            for (i = 0; i < CLEANSE_NTYPES; i++)
+                all[i] = cx.stage[i];
+            all[CLEANSE_NTYPES] = cx.kept;
+            rc = lake_txn_append_batches(tx, all, CLEANSE_NTYPES + 1);
         }
     }
     lake_schema_release(&schema);
