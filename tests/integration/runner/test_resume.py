@@ -3,7 +3,8 @@ restarted: the restart settles the orphaned runs and resumes them per the
 tasks' retry policy. A task with max_retries 1 gets attempt 1 (after its
 min_retry_interval_millis), which succeeds, its downstream task runs and
 the run ends SUCCESS; a task with max_retries 0 stays FAILED "orphaned"
-(the run is not resumed, a run.resume event says why); in a mixed run the
+(the run is not resumed, a run.resume event says why), as does a run
+whose job definition is gone; in a mixed run the
 retried task succeeds, the spent one stays FAILED, an ALL_DONE child runs
 and the run ends SUCCESS_WITH_FAILURES; a run that was QUEUED behind max_concurrent_runs
 runs after the first one ends. The old task processes are gone, nothing
@@ -96,22 +97,35 @@ def test_daemon_crash(d):
         task("r3", sleeper(d, "r3"), max_retries=2),
         task("n3", sleeper(d, "n3")),
         task("c3", ["true"], deps=["n3"], run_if="ALL_DONE")]})
+    gone_job = d.create_job({"name": "gone", "tasks": [
+        task("g", sleeper(d, "g"), max_retries=1)]})
     run1 = d.run_now(retry_job)
     queued = d.run_now(retry_job)
     run2 = d.run_now(spent_job)
     run3 = d.run_now(mixed_job)
+    run4 = d.run_now(gone_job)
     check(d.get_run(queued)["state"]["life_cycle_state"] == "QUEUED",
           "second run of a max_concurrent_runs=1 job is queued")
-    names = ("r", "n", "r3", "n3")
+    names = ("r", "n", "r3", "n3", "g")
     wait_for(lambda: all(read_pid(d, n) for n in names), what="tasks started")
     pids = [read_pid(d, n) for n in names]
     # the attempts are committed (a crash leaves them RUNNING on disk)
     wait_for(lambda: db_rows(d, "SELECT COUNT(*) FROM task_runs WHERE "
                              "life_cycle_state = 'RUNNING' AND pgid > 0")[0][0]
-             == 4, what="attempts committed to the store")
+             == 5, what="attempts committed to the store")
     d.kill9()
     check(all(pid_alive(p) for p in pids),
           "task processes outlive the killed daemon (test premise)")
+    # run4's job disappears while the daemon is down (job deleted, no
+    # settings snapshot): it cannot be resumed
+    db = sqlite3.connect(os.path.join(d.home, "jobctl.db"), timeout=5)
+    try:
+        db.execute("UPDATE runs SET settings_json = NULL WHERE run_id = ?",
+                   (run4,))
+        db.execute("DELETE FROM jobs WHERE job_id = ?", (gone_job,))
+        db.commit()
+    finally:
+        db.close()
     d.start()
 
     r1 = wait_terminal(d, run1)
@@ -151,6 +165,19 @@ def test_daemon_crash(d):
     ev = resume_events(d, run2)
     check(len(ev) == 1 and ev[0][0].startswith("not resumed"),
           "run.resume event says why: %r" % ev)
+
+    r4 = d.get_run(run4)
+    check(r4["state"]["result_state"] == "FAILED" and
+          r4["state"]["state_message"].startswith("orphaned"),
+          "run without a job definition stays settled: %r" % r4["state"])
+    check(len(attempts(r4, "g")) == 1, "no retry without a job definition")
+    ev = resume_events(d, run4)
+    check(len(ev) == 1 and "no job definition" in ev[0][0],
+          "run.resume event says the job is missing: %r" % ev)
+    with open(os.path.join(d.tmp, "serve.log"), "rb") as f:
+        log = f.read().decode("utf-8", "replace")
+    check("orphaned run not resumed: run=%d " % run4 in log,
+          "the daemon log says run %d was not resumed" % run4)
 
     r3 = wait_terminal(d, run3)
     # n3 stays FAILED, its ALL_DONE child is the leaf and succeeds
@@ -228,7 +255,7 @@ def run():
         sys.stderr.write(d.read_log())
         raise
     finally:
-        for n in ("r", "n", "r3", "n3", "e"):
+        for n in ("r", "n", "r3", "n3", "g", "e"):
             pid = read_pid(d, n)
             if pid and pid_alive(pid):
                 try:
