@@ -26,7 +26,13 @@ the submitted one, as in a big multi-task run. Like the real service, API
 next_page_token (re-issue with page_token, append the arrays; a bad token
 is 400 INVALID_PARAMETER_VALUE); API 2.1 refuses runs of more than 100
 tasks ("Resources with more than 100 tasks can only be handled by API 2.2
-and above").
+and above"). "run_iterations": N gives the run N for_each iterations;
+pages then carry the for_each task itself in every page's tasks and
+iterations paged. jobs/get serves synthetic jobs from the scenario's
+"jobs": {"<job_id>": {"name": ..., "tasks": N, "parameters": M,
+"job_clusters": K}}, paged the same way inside settings. A fault
+{"path": "runs/get", "stuck_page_token": true, "count": n} answers n
+runs/get calls with a next_page_token that never advances.
 
 Every request is appended to --log as one JSON line: {t, method, path,
 query, body, auth_ok, status}. The chosen port is written to --port-file.
@@ -251,7 +257,16 @@ def run_json(run, now):
                         "status": {"state": "TERMINATED"},
                         "start_time": ms(t0), "end_time": ms(t0)})
         tasks = sib + tasks
-    return {
+    extra = {}
+    ni = int(sc.get("run_iterations", 0))
+    if ni:
+        extra["iterations"] = [
+            {"task_key": task["task_key"], "run_id": run["run_id"] * 1000 +
+             5000 + i, "attempt_number": 0,
+             "state": {"life_cycle_state": "TERMINATED",
+                       "result_state": "SUCCESS", "state_message": ""}}
+            for i in range(ni)]
+    return extra | {
         "run_id": run["run_id"], "number_in_job": run["run_id"],
         "run_name": run["run_name"], "run_type": "SUBMIT_RUN",
         "creator_user_name": "tester@example.com",
@@ -288,30 +303,50 @@ def read_token(tok, rid):
         raise bad("Invalid page token.")
 
 
-def page_of(obj, rid, version, tok):
-    """API 2.2 array paging of one object (jobs-api.md 1.1)."""
+def page_of(obj, rid, version, tok, inner=None):
+    """API 2.2 array paging of one object (jobs-api.md 1.1); inner names
+    the member holding the arrays (jobs/get: settings)."""
+    arrs = obj[inner] if inner else obj
     if version == "2.1":
-        if len(obj.get("tasks", [])) > 100:
+        if len(arrs.get("tasks", [])) > 100:
             raise bad("Resources with more than 100 tasks can only be "
                       "handled by API 2.2 and above")
         return obj
     offs = read_token(tok, rid) if tok is not None else {}
     more = False
-    for k in PAGED:
-        if k not in obj:
+    for k in PAGED + ("parameters", "environments"):
+        if k not in arrs:
             continue
-        full = obj[k]
+        if k == "tasks" and arrs.get("iterations"):
+            continue  # a for_each run: its one task on every page
+        full = arrs[k]
         o = offs.get(k, 0)
         part = full[o:o + PAGE]
         offs[k] = o + len(part)
         more = more or offs[k] < len(full)
         if tok is not None and not part:
-            del obj[k]  # exhausted: omitted from later pages
+            del arrs[k]  # exhausted: omitted from later pages
         else:
-            obj[k] = part
+            arrs[k] = part
     if more:
         obj["next_page_token"] = page_token(rid, offs)
     return obj
+
+
+def synthetic_job(job_id, spec):
+    cl = {"spark_version": "15.4.x", "node_type_id": "i3.xlarge",
+          "num_workers": 1}
+    s = {"name": spec.get("name", "job-%d" % job_id),
+         "tasks": [{"task_key": "t%03d" % i, "job_cluster_key": "c000",
+                    "notebook_task": {"notebook_path": "/n%d" % i}}
+                   for i in range(int(spec.get("tasks", 1)))],
+         "job_clusters": [{"job_cluster_key": "c%03d" % i, "new_cluster": cl}
+                          for i in range(int(spec.get("job_clusters", 1)))]}
+    if spec.get("parameters"):
+        s["parameters"] = [{"name": "p%03d" % i, "default": str(i)}
+                           for i in range(int(spec["parameters"]))]
+    return {"job_id": job_id, "creator_user_name": "tester@example.com",
+            "created_time": 1700000000000, "settings": s}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -379,6 +414,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(401, {"error_code": "UNAUTHENTICATED",
                                         "message": "Invalid access token."})
         fault = self.fault_for(short)
+        self.stuck = bool(fault and fault.get("stuck_page_token"))
         if fault and fault.get("drop"):
             self.record(0, None, query, note="dropped")
             self.close_connection = True
@@ -478,8 +514,25 @@ class Handler(BaseHTTPRequestHandler):
             run, _ = self.find_run(rid)
             with LOCK:
                 obj = run_json(run, now)
+            if self.stuck:
+                obj = page_of(obj, rid, self.version, None)
+                obj["next_page_token"] = "stuck"
+                return 200, obj
             return 200, page_of(obj, rid, self.version,
                                 q.get("page_token"))
+        if short == "get" and self.command == "GET":
+            if "job_id" not in q:
+                raise bad("Missing required field: job_id")
+            try:
+                jid = int(q["job_id"])
+            except ValueError:
+                raise bad("Invalid value for field job_id", "MALFORMED_REQUEST")
+            spec = load_scenario(self.server.scenario_path).get(
+                "jobs", {}).get(str(jid))
+            if spec is None:
+                raise bad(f"Job {jid} does not exist.")
+            return 200, page_of(synthetic_job(jid, spec), -jid, self.version,
+                                q.get("page_token"), "settings")
         if short == "runs/get-output" and self.command == "GET":
             rid = self.need_run_id(q, "query")
             run, is_task = self.find_run(rid)
