@@ -252,6 +252,15 @@ int jc_run_resume_create(struct jc_run **out, struct jc_store *store,
     *out = r;
     return 0;
 fail:
+    /* the repair made the run PENDING: settle it again, it will not run */
+    {
+        char *msg = ju_xasprintf("cannot resume after a crash: %s",
+                                 jc_err_last());
+
+        jc_store_run_set_state(store, run_id, "TERMINATED", "FAILED", msg,
+                               jc_now_ms());
+        free(msg);
+    }
     jc_run_free(r);
     return rc;
 }

@@ -94,6 +94,37 @@ static bool awaiting_resume(struct jc_daemon *d, int64_t run_id)
 }
 
 /*
+ * A run that was being canceled or had timed out when its daemon died is
+ * not resumed: the latest start/repair/cancel/timeout event tells.
+ */
+static const char *stop_reason(struct jc_daemon *d, int64_t run_id)
+{
+    sqlite3_stmt *st = NULL;
+    const char *why = NULL;
+
+    if (jc_store_run_cancel_requested(d->store, run_id) == 1)
+        return "a cancel was requested";
+    if (sqlite3_prepare_v2(
+            jc_store_db(d->store),
+            "SELECT type FROM events WHERE run_id = ?1 AND type IN "
+            "('run.start', 'run.repair', 'run.cancel', 'run.timeout') "
+            "ORDER BY event_id DESC LIMIT 1",
+            -1, &st, NULL) != SQLITE_OK)
+        return NULL;
+    sqlite3_bind_int64(st, 1, run_id);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        const char *t = (const char *)sqlite3_column_text(st, 0);
+
+        if (t && !strcmp(t, "run.cancel"))
+            why = "the run was being canceled";
+        else if (t && !strcmp(t, "run.timeout"))
+            why = "the run had timed out";
+    }
+    sqlite3_finalize(st);
+    return why;
+}
+
+/*
  * The job a settled run was running: its own settings snapshot (the run
  * goes on as it started), else the stored job's current settings.
  */
@@ -144,8 +175,13 @@ static void resume_one(struct jc_daemon *d, const struct jc_run_row *row)
     struct drun *r;
     char *desc;
     bool submit = row->run_type && !strcmp(row->run_type, "SUBMIT_RUN");
+    const char *stop = stop_reason(d, row->run_id);
     int rc;
 
+    if (stop) {
+        not_resumed(d, row->run_id, stop);
+        return;
+    }
     if (load_run_job(d, row, &job)) {
         not_resumed(d, row->run_id, jc_err_last());
         return;

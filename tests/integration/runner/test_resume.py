@@ -4,7 +4,7 @@ tasks' retry policy. A task with max_retries 1 gets attempt 1 (after its
 min_retry_interval_millis), which succeeds, its downstream task runs and
 the run ends SUCCESS; a task with max_retries 0 stays FAILED "orphaned"
 (the run is not resumed, a run.resume event says why), as does a run
-whose job definition is gone; in a mixed run the
+whose job definition is gone and one that was being canceled; in a mixed run the
 retried task succeeds, the spent one stays FAILED, an ALL_DONE child runs
 and the run ends SUCCESS_WITH_FAILURES; a run that was QUEUED behind max_concurrent_runs
 runs after the first one ends. The old task processes are gone, nothing
@@ -16,6 +16,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.environ.get("JOBCTL_SOURCE_DIR",
@@ -99,20 +100,23 @@ def test_daemon_crash(d):
         task("c3", ["true"], deps=["n3"], run_if="ALL_DONE")]})
     gone_job = d.create_job({"name": "gone", "tasks": [
         task("g", sleeper(d, "g"), max_retries=1)]})
+    cancel_job = d.create_job({"name": "cancel", "tasks": [
+        task("k", sleeper(d, "k"), max_retries=1)]})
     run1 = d.run_now(retry_job)
     queued = d.run_now(retry_job)
     run2 = d.run_now(spent_job)
     run3 = d.run_now(mixed_job)
     run4 = d.run_now(gone_job)
+    run5 = d.run_now(cancel_job)
     check(d.get_run(queued)["state"]["life_cycle_state"] == "QUEUED",
           "second run of a max_concurrent_runs=1 job is queued")
-    names = ("r", "n", "r3", "n3", "g")
+    names = ("r", "n", "r3", "n3", "g", "k")
     wait_for(lambda: all(read_pid(d, n) for n in names), what="tasks started")
     pids = [read_pid(d, n) for n in names]
     # the attempts are committed (a crash leaves them RUNNING on disk)
     wait_for(lambda: db_rows(d, "SELECT COUNT(*) FROM task_runs WHERE "
                              "life_cycle_state = 'RUNNING' AND pgid > 0")[0][0]
-             == 5, what="attempts committed to the store")
+             == 6, what="attempts committed to the store")
     d.kill9()
     check(all(pid_alive(p) for p in pids),
           "task processes outlive the killed daemon (test premise)")
@@ -123,6 +127,10 @@ def test_daemon_crash(d):
         db.execute("UPDATE runs SET settings_json = NULL WHERE run_id = ?",
                    (run4,))
         db.execute("DELETE FROM jobs WHERE job_id = ?", (gone_job,))
+        # run5 was being canceled when the daemon died
+        db.execute("INSERT INTO events (ts_ms, run_id, type, message) "
+                   "VALUES (?, ?, 'run.cancel', 'canceled through the API')",
+                   (int(time.time() * 1000), run5))
         db.commit()
     finally:
         db.close()
@@ -178,6 +186,13 @@ def test_daemon_crash(d):
         log = f.read().decode("utf-8", "replace")
     check("orphaned run not resumed: run=%d " % run4 in log,
           "the daemon log says run %d was not resumed" % run4)
+
+    r5 = d.get_run(run5)
+    check(r5["state"]["result_state"] == "FAILED" and
+          len(attempts(r5, "k")) == 1,
+          "a run being canceled is not resumed: %r" % r5["state"])
+    ev = resume_events(d, run5)
+    check(len(ev) == 1 and "canceled" in ev[0][0], "says why: %r" % ev)
 
     r3 = wait_terminal(d, run3)
     # n3 stays FAILED, its ALL_DONE child is the leaf and succeeds
@@ -255,7 +270,7 @@ def run():
         sys.stderr.write(d.read_log())
         raise
     finally:
-        for n in ("r", "n", "r3", "n3", "g", "e"):
+        for n in ("r", "n", "r3", "n3", "g", "k", "e"):
             pid = read_pid(d, n)
             if pid and pid_alive(pid):
                 try:
