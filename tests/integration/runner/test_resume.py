@@ -4,13 +4,14 @@ tasks' retry policy. A task with max_retries 1 gets attempt 1 (after its
 min_retry_interval_millis), which succeeds, its downstream task runs and
 the run ends SUCCESS; a task with max_retries 0 stays FAILED "orphaned"
 (the run is not resumed, a run.resume event says why), as does a run
-whose job definition is gone and one that was being canceled; in a mixed run the
-retried task succeeds, the spent one stays FAILED, an ALL_DONE child runs
-and the run ends SUCCESS_WITH_FAILURES; a run that was QUEUED behind max_concurrent_runs
-runs after the first one ends. The old task processes are gone, nothing
-stays RUNNING, and another restart resumes nothing twice. A run of an
-embedded `jobctl run` killed the same way is settled but not resumed by
-the daemon; `jobctl repair RUN_ID` re-runs it."""
+whose job definition is gone and one that was being canceled; in a mixed
+run the retried task succeeds, the spent one stays FAILED, an ALL_DONE
+child runs and the run ends SUCCESS_WITH_FAILURES; a run that was QUEUED
+behind max_concurrent_runs runs after the first one ends. The old task
+processes are gone, nothing stays RUNNING, and another restart resumes
+nothing twice. A run of an embedded `jobctl run` killed the same way is
+settled but not resumed by the daemon; `jobctl repair RUN_ID` re-runs
+it."""
 import json
 import os
 import sqlite3
