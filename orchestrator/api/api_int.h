@@ -157,5 +157,11 @@ int api_page_from_query(struct api_ctx *c, char kind, int64_t id,
  */
 void api_page_apply(json_t *root, json_t *obj, const char *const *names,
                     struct api_page *p, bool first);
+/*
+ * jobs/list and runs/list with expand_tasks under 2.2: cut obj's arrays
+ * names[] (NULL-terminated) to API_PAGE_SIZE elements; true when any was
+ * cut (the item then gets "has_more": true).
+ */
+bool api_page_truncate(json_t *obj, const char *const *names);
 
 #endif

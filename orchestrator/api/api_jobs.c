@@ -451,6 +451,10 @@ static void jobs_list(struct api_ctx *c)
 
             json_object_del(s, "tasks");
             json_object_del(s, "job_clusters");
+        } else if (c->is_22 &&
+                   api_page_truncate(json_object_get(j, "settings"),
+                                     job_paged)) {
+            json_object_set_new(j, "has_more", json_true());
         }
         json_array_append_new(jobs, j);
     }

@@ -229,3 +229,19 @@ void api_page_apply(json_t *root, json_t *obj, const char *const *names,
         json_object_del(root, "next_page_token");
     }
 }
+
+bool api_page_truncate(json_t *obj, const char *const *names)
+{
+    bool cut = false;
+    size_t i;
+
+    for (i = 0; names[i]; i++) {
+        json_t *arr = json_object_get(obj, names[i]);
+
+        while (json_is_array(arr) && json_array_size(arr) > API_PAGE_SIZE) {
+            json_array_remove(arr, json_array_size(arr) - 1);
+            cut = true;
+        }
+    }
+    return cut;
+}

@@ -131,9 +131,9 @@ static void runs_list(struct api_ctx *c)
     {
         const char *host = jc_http_header(c->req, "Host");
 
-        cache_key = ju_xasprintf("runs/list?%s|%s",
+        cache_key = ju_xasprintf("runs/list?%s|%s|%d",
                                  c->req->query ? c->req->query : "",
-                                 host ? host : "");
+                                 host ? host : "", (int)c->is_22);
         if (api_cache_serve(c, cache_key)) {
             free(cache_key);
             return;
@@ -233,7 +233,14 @@ static void runs_list(struct api_ctx *c)
         }
         if (jc_store_run_get(c->api->store, id, &r))
             continue;
-        json_array_append_new(runs, api_run_from_row(c, &r, expand, false, -1, NULL));
+        {
+            json_t *item = api_run_from_row(c, &r, expand, false, -1, NULL);
+
+            /* 2.2: big arrays cut to a page, has_more set (jobs-api 1.1) */
+            if (expand && c->is_22 && api_page_truncate(item, run_paged))
+                json_object_set_new(item, "has_more", json_true());
+            json_array_append_new(runs, item);
+        }
         if (!jc_life_cycle_terminal(r.life_cycle_state))
             any_active = true;
         jc_run_row_release(&r);

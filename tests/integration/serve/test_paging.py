@@ -6,7 +6,8 @@ under /api/2.2 as pages of 100 + the rest, and following next_page_token
 and for a finished run of it (150 task attempts, 105 job_parameters).
 Bad, tampered and foreign tokens are 400 INVALID_PARAMETER_VALUE; a token
 of a job changed since is refused; a run that progresses between pages is
-read as of the first page (each task exactly once). The official
+read as of the first page (each task exactly once). jobs/list and
+runs/list with expand_tasks cut each item to 100 and set has_more. The official
 Databricks JS SDK (@databricks/sdk-experimental 0.17.0) does not loop by
 itself: its jobs.get / jobs.getRun return page 1 and next_page_token; the
 loop written with its page_token parameter reads the job and the run
@@ -98,6 +99,13 @@ def test_job(d):
           (len(p2["tasks"]), len(p2["parameters"])))
     check("next_page_token" not in pages[1], "last page has no token")
     check(whole == full, "reassembled 2.2 job differs from the 2.1 answer")
+    # jobs/list expand_tasks: 2.2 cuts each item to a page, has_more
+    lst = get(d, "2.2", "list?expand_tasks=true&name=big")["jobs"][0]
+    check(len(lst["settings"]["tasks"]) == 100 and lst.get("has_more"),
+          "2.2 jobs/list expand_tasks: 100 tasks and has_more")
+    lst = get(d, "2.1", "list?expand_tasks=true&name=big")["jobs"][0]
+    check(len(lst["settings"]["tasks"]) == NTASKS and "has_more" not in lst,
+          "2.1 jobs/list expand_tasks: everything")
     # a small job is one page, no token
     small = d.create_job({"name": "small", "tasks": [
         {"task_key": "a", "command_task": {"command": ["true"]}}]})
@@ -144,6 +152,13 @@ def test_run(d, job_id, job_tok):
     check("repair_history" not in pages[1],
           "an exhausted array is omitted from later pages")
     check(whole == full, "reassembled 2.2 run differs from the 2.1 answer")
+    q = "runs/list?job_id=%d&expand_tasks=true" % job_id
+    item = get(d, "2.2", q)["runs"][0]
+    check(len(item["tasks"]) == 100 and item.get("has_more"),
+          "2.2 runs/list expand_tasks: 100 tasks and has_more")
+    item = get(d, "2.1", q)["runs"][0]
+    check(len(item["tasks"]) == NTASKS and "has_more" not in item,
+          "2.1 runs/list expand_tasks: everything")
     # a run token is not a job token, nor another run's
     tok = pages[0]["next_page_token"]
     q = urllib.parse.quote
