@@ -1,7 +1,8 @@
 /*
  * run_engine.h: the private state of struct jc_run shared by run.c
  * (scheduling, finish, cancel), run_create.c (create, repair) and
- * run_cmd.c (building and launching attempts).
+ * run_cmd.c, run_attempt.c, run_child.c and run_foreach.c (building and
+ * launching attempts).
  */
 #ifndef JOBCTL_CORE_RUN_ENGINE_H
 #define JOBCTL_CORE_RUN_ENGINE_H
@@ -108,11 +109,61 @@ uv_timer_t *jc_run_task_timer(struct jc_run *r, size_t i);
 void jc_run_schedule_retry(struct jc_run *r, size_t i);
 void jc_run_pump(struct jc_run *r);
 void jc_run_maybe_done(struct jc_run *r);
-/* run_cmd.c */
+/* run_attempt.c */
 void jc_run_launch(struct jc_run *r, size_t i);
 /* Stop a running attempt (or run_job_task child run). */
 void jc_run_stop_task(struct jc_run *r, size_t i, enum jc_stop_reason why);
 /* Expand {{job.*}} references in job parameter values (at start). */
 void jc_run_expand_params(struct jc_run *r);
+
+/* ---- shared by run_cmd.c, run_attempt.c, run_child.c, run_foreach.c ---- */
+
+/* What {{...}} references resolve against: task i ((size_t)-1 for job
+ * parameter defaults) and, in a for_each iteration, its input. */
+struct ref_ctx {
+    struct jc_run *r;
+    size_t i;
+    json_t *input; /* for_each element, or NULL */
+};
+
+/* A growable NULL-terminated string vector. */
+struct strv {
+    char **v;
+    size_t n, alloc;
+};
+
+struct cmd {
+    struct strv argv;
+    struct strv env; /* extra env, owned; base env appended borrowed */
+    char **envp;     /* extra + base, for the executor */
+    char *cwd;
+    json_t *resolved;
+};
+
+/* run_cmd.c: expand the references in `in` (a copy when there are none). */
+int jc_run_ref_expand(struct ref_ctx *ctx, const char *in, char **out);
+/* run_cmd.c: argv, env, cwd and resolved parameters of task t; remote:
+ * resolved parameters only (no workspace resolution, any task type). */
+int jc_run_build_cmd(struct jc_run *r, const struct jc_task *t,
+                     struct ref_ctx *pctx, struct cmd *c, bool remote);
+void jc_run_cmd_release(struct cmd *c);
+/* run_cmd.c: append the JOBCTL_* variables and build c->envp. */
+void jc_run_add_env(struct jc_run *r, const char *key, int attempt,
+                    int64_t task_run_id, const char *tv_path, struct cmd *c);
+/* run_attempt.c */
+void jc_run_set_msg(struct rtask *rt, const char *msg);
+/* Fail an attempt that did not start (inserted: its row exists). */
+void jc_run_fail_before_start(struct jc_run *r, size_t i, const char *msg,
+                              bool inserted);
+/* Retry policy, then terminal state; then fill free slots. */
+void jc_run_finish_attempt(struct jc_run *r, size_t i, enum jc_result result,
+                           bool retryable);
+/* uv timer callback of a task's timeout_seconds (data: struct task_timer). */
+void jc_run_on_timeout(uv_timer_t *t);
+/* run_child.c: run_job_task as a local child run. */
+void jc_run_launch_child(struct jc_run *r, size_t i);
+/* run_foreach.c: for_each_task iterations. */
+void jc_run_launch_foreach(struct jc_run *r, size_t i);
+void jc_run_foreach_stop(struct foreach_state *fe, enum jc_stop_reason why);
 
 #endif
