@@ -233,6 +233,7 @@ static void test_dbx_paging_job(void **state)
          &b);
     assert_int_equal(b.http, 400);
     assert_non_null(strstr(b.msg, "API 2.2"));
+    json_decref(b.body);
     client_free(&cl);
     fake_stop(&f);
 }
