@@ -14,19 +14,48 @@
 #include "jobctl/store.h"
 #include "util/mem.h"
 
-json_t *api_job_json(struct jc_api *api, int64_t job_id)
+/* The job JSON; *hash (may be NULL) gets a fingerprint of the stored
+ * settings text (API 2.2 paging: a job changed between pages). */
+/*
+ * The settings of the job read last through 2.2 jobs/get, parsed: the
+ * pages of a big job then cost one parse, not one per page. Keyed by the
+ * hash of the stored text, so a changed job is parsed again. Process-wide
+ * (one loop thread); callers get a shallow copy.
+ */
+static struct {
+    int64_t job_id;
+    int64_t hash;
+    json_t *settings;
+} parsed;
+
+static json_t *job_json(struct jc_api *api, int64_t job_id, int64_t *hash)
 {
     struct jc_job_row row;
-    json_t *settings;
+    json_t *settings = NULL;
     json_t *j;
+    int64_t h = 0;
 
     if (jc_store_job_get(api->store, job_id, &row))
         return NULL;
-    settings = json_loads(row.settings_json ? row.settings_json : "{}", 0,
-                          NULL);
-    if (!json_is_object(settings)) {
-        json_decref(settings);
-        settings = json_object();
+    if (hash) {
+        h = api_page_hash(row.settings_json ? row.settings_json : "");
+        *hash = h;
+        if (parsed.settings && parsed.job_id == job_id && parsed.hash == h)
+            settings = json_copy(parsed.settings);
+    }
+    if (!settings) {
+        settings = json_loads(row.settings_json ? row.settings_json : "{}",
+                              0, NULL);
+        if (!json_is_object(settings)) {
+            json_decref(settings);
+            settings = json_object();
+        }
+        if (hash) {
+            json_decref(parsed.settings);
+            parsed.settings = json_copy(settings);
+            parsed.job_id = job_id;
+            parsed.hash = h;
+        }
     }
     j = json_pack("{s:I, s:s, s:I, s:o}", "job_id", (json_int_t)row.job_id,
                   "creator_user_name", "jobctl", "created_time",
@@ -35,6 +64,11 @@ json_t *api_job_json(struct jc_api *api, int64_t job_id)
         json_object_set_new(j, "x-jobctl-source", json_string(row.source_path));
     jc_job_row_release(&row);
     return j;
+}
+
+json_t *api_job_json(struct jc_api *api, int64_t job_id)
+{
+    return job_json(api, job_id, NULL);
 }
 
 static void not_exist(struct api_ctx *c, int64_t job_id)
@@ -318,17 +352,6 @@ static void jobs_delete(struct api_ctx *c)
 static const char *const job_paged[] = {"tasks", "job_clusters", "parameters",
                                         "environments", NULL};
 
-/* Fingerprint of a job's settings: a job changed between pages makes
- * the page_token stale. */
-static int64_t settings_hash(json_t *settings)
-{
-    char *s = json_dumps(settings, JSON_COMPACT | JSON_SORT_KEYS);
-    int64_t h = api_page_hash(s ? s : "");
-
-    free(s);
-    return h;
-}
-
 /*
  * jobs/get. Under /api/2.2 at most API_PAGE_SIZE elements of each big
  * settings array and a next_page_token; a page_token of a job that was
@@ -342,6 +365,7 @@ static void jobs_get(struct api_ctx *c)
     json_t *j;
     json_t *settings;
     struct api_page pg;
+    int64_t hash = 0;
 
     if (!api_method(c, "GET"))
         return;
@@ -355,7 +379,7 @@ static void jobs_get(struct api_ctx *c)
     }
     if (c->is_22 && (paged = api_page_from_query(c, 'j', job_id, &pg)) < 0)
         return;
-    j = api_job_json(c->api, job_id);
+    j = job_json(c->api, job_id, &hash);
     if (!j) {
         not_exist(c, job_id);
         return;
@@ -363,8 +387,8 @@ static void jobs_get(struct api_ctx *c)
     if (c->is_22) {
         settings = json_object_get(j, "settings");
         if (!paged) {
-            pg.snap = settings_hash(settings);
-        } else if (pg.snap != settings_hash(settings)) {
+            pg.snap = hash;
+        } else if (pg.snap != hash) {
             json_decref(j);
             api_error(c->resp, 400, "INVALID_PARAMETER_VALUE",
                       "Invalid page_token: job %lld was changed after the "
