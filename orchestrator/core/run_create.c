@@ -213,8 +213,19 @@ int jc_run_create(struct jc_run **out, struct jc_store *store,
     count_pending(r);
 
     settings = job->settings ? json_dumps(job->settings, JSON_COMPACT) : NULL;
-    if (job->source_path)
+    if (job->source_path) {
         src = abs_path(job->source_path);
+    } else if (job->job_id > 0) {
+        /* a job built from its stored settings (the daemon) keeps the file
+         * it came from: a restart finds it again instead of a duplicate */
+        struct jc_job_row jr;
+
+        if (!jc_store_job_get(store, job->job_id, &jr)) {
+            src = jr.source_path;
+            jr.source_path = NULL;
+            jc_job_row_release(&jr);
+        }
+    }
     r->job_id = job->job_id > 0 ? job->job_id : 0;
     rc = jc_store_job_put(store, &r->job_id, job->name ? job->name : "job",
                           settings, src);

@@ -7,7 +7,9 @@ the run ends SUCCESS; a task with max_retries 0 stays FAILED "orphaned"
 whose job definition is gone and one that was being canceled; in a mixed
 run the retried task succeeds, the spent one stays FAILED, an ALL_DONE
 child runs and the run ends SUCCESS_WITH_FAILURES; a run that was QUEUED
-behind max_concurrent_runs runs after the first one ends. The old task
+behind max_concurrent_runs runs after the first one ends; the run of a
+job file's job is resumed and the restart does not load the file as a
+second job. The old task
 processes are gone, nothing stays RUNNING, and another restart resumes
 nothing twice. A run of an embedded `jobctl run` killed the same way is
 settled but not resumed by the daemon; `jobctl repair RUN_ID` re-runs
@@ -103,21 +105,29 @@ def test_daemon_crash(d):
         task("g", sleeper(d, "g"), max_retries=1)]})
     cancel_job = d.create_job({"name": "cancel", "tasks": [
         task("k", sleeper(d, "k"), max_retries=1)]})
+    # a job from a file in the jobs directory
+    with open(os.path.join(d.jobs_dir, "filejob.json"), "w") as f:
+        json.dump({"name": "filejob", "tasks": [
+            task("f", sleeper(d, "f"), max_retries=1)]}, f)
+    file_job = wait_for(lambda: (d.api("GET", "list?name=filejob").get("jobs")
+                                 or [{}])[0].get("job_id"),
+                        what="job file loaded")
     run1 = d.run_now(retry_job)
     queued = d.run_now(retry_job)
     run2 = d.run_now(spent_job)
     run3 = d.run_now(mixed_job)
     run4 = d.run_now(gone_job)
     run5 = d.run_now(cancel_job)
+    run6 = d.run_now(file_job)
     check(d.get_run(queued)["state"]["life_cycle_state"] == "QUEUED",
           "second run of a max_concurrent_runs=1 job is queued")
-    names = ("r", "n", "r3", "n3", "g", "k")
+    names = ("r", "n", "r3", "n3", "g", "k", "f")
     wait_for(lambda: all(read_pid(d, n) for n in names), what="tasks started")
     pids = [read_pid(d, n) for n in names]
     # the attempts are committed (a crash leaves them RUNNING on disk)
     wait_for(lambda: db_rows(d, "SELECT COUNT(*) FROM task_runs WHERE "
                              "life_cycle_state = 'RUNNING' AND pgid > 0")[0][0]
-             == 6, what="attempts committed to the store")
+             == 7, what="attempts committed to the store")
     d.kill9()
     check(all(pid_alive(p) for p in pids),
           "task processes outlive the killed daemon (test premise)")
@@ -195,6 +205,13 @@ def test_daemon_crash(d):
     ev = resume_events(d, run5)
     check(len(ev) == 1 and "canceled" in ev[0][0], "says why: %r" % ev)
 
+    r6 = wait_terminal(d, run6)
+    check(r6["state"]["result_state"] == "SUCCESS",
+          "file job's run resumed: %r" % r6["state"])
+    jobs = d.api("GET", "list?name=filejob").get("jobs", [])
+    check(len(jobs) == 1 and jobs[0]["job_id"] == file_job,
+          "the restart finds the job file's job again: %r" % jobs)
+
     r3 = wait_terminal(d, run3)
     # n3 stays FAILED, its ALL_DONE child is the leaf and succeeds
     check(r3["state"]["result_state"] == "SUCCESS_WITH_FAILURES",
@@ -271,7 +288,7 @@ def run():
         sys.stderr.write(d.read_log())
         raise
     finally:
-        for n in ("r", "n", "r3", "n3", "g", "k", "e"):
+        for n in ("r", "n", "r3", "n3", "g", "k", "f", "e"):
             pid = read_pid(d, n)
             if pid and pid_alive(pid):
                 try:
