@@ -182,6 +182,11 @@ static void resume_one(struct jc_daemon *d, const struct jc_run_row *row)
         not_resumed(d, row->run_id, stop);
         return;
     }
+    if (row->trigger && !strcmp(row->trigger, "RUN_JOB_TASK")) {
+        /* the retry of its run_job_task starts a new child run */
+        not_resumed(d, row->run_id, "child run of a run_job_task");
+        return;
+    }
     if (load_run_job(d, row, &job)) {
         not_resumed(d, row->run_id, jc_err_last());
         return;

@@ -9,7 +9,8 @@ run the retried task succeeds, the spent one stays FAILED, an ALL_DONE
 child runs and the run ends SUCCESS_WITH_FAILURES; a run that was QUEUED
 behind max_concurrent_runs runs after the first one ends; the run of a
 job file's job is resumed and the restart does not load the file as a
-second job. The old task
+second job; a run_job_task is retried with a new child run while the
+orphaned child run is left settled. The old task
 processes are gone, nothing stays RUNNING, and another restart resumes
 nothing twice. A run of an embedded `jobctl run` killed the same way is
 settled but not resumed by the daemon; `jobctl repair RUN_ID` re-runs
@@ -112,6 +113,11 @@ def test_daemon_crash(d):
     file_job = wait_for(lambda: (d.api("GET", "list?name=filejob").get("jobs")
                                  or [{}])[0].get("job_id"),
                         what="job file loaded")
+    child_job = d.create_job({"name": "child", "tasks": [
+        task("c", sleeper(d, "c"))]})
+    parent_job = d.create_job({"name": "parent", "tasks": [
+        {"task_key": "call", "max_retries": 1,
+         "run_job_task": {"job_id": child_job}}]})
     run1 = d.run_now(retry_job)
     queued = d.run_now(retry_job)
     run2 = d.run_now(spent_job)
@@ -119,15 +125,16 @@ def test_daemon_crash(d):
     run4 = d.run_now(gone_job)
     run5 = d.run_now(cancel_job)
     run6 = d.run_now(file_job)
+    run7 = d.run_now(parent_job)
     check(d.get_run(queued)["state"]["life_cycle_state"] == "QUEUED",
           "second run of a max_concurrent_runs=1 job is queued")
-    names = ("r", "n", "r3", "n3", "g", "k", "f")
+    names = ("r", "n", "r3", "n3", "g", "k", "f", "c")
     wait_for(lambda: all(read_pid(d, n) for n in names), what="tasks started")
     pids = [read_pid(d, n) for n in names]
     # the attempts are committed (a crash leaves them RUNNING on disk)
     wait_for(lambda: db_rows(d, "SELECT COUNT(*) FROM task_runs WHERE "
                              "life_cycle_state = 'RUNNING' AND pgid > 0")[0][0]
-             == 7, what="attempts committed to the store")
+             == 8, what="attempts committed to the store")
     d.kill9()
     check(all(pid_alive(p) for p in pids),
           "task processes outlive the killed daemon (test premise)")
@@ -212,6 +219,17 @@ def test_daemon_crash(d):
     check(len(jobs) == 1 and jobs[0]["job_id"] == file_job,
           "the restart finds the job file's job again: %r" % jobs)
 
+    r7 = wait_terminal(d, run7)
+    check(r7["state"]["result_state"] == "SUCCESS" and
+          len(attempts(r7, "call")) == 2,
+          "run_job_task retried with a new child run: %r" % r7["state"])
+    children = d.api("GET", "runs/list?job_id=%d" % child_job)["runs"]
+    check(len(children) == 2, "two child runs: %r" % children)
+    old = min(children, key=lambda x: x["run_id"])
+    check(old["state"]["result_state"] == "FAILED" and
+          "child run" in resume_events(d, old["run_id"])[0][0],
+          "the orphaned child run itself is not resumed: %r" % old["state"])
+
     r3 = wait_terminal(d, run3)
     # n3 stays FAILED, its ALL_DONE child is the leaf and succeeds
     check(r3["state"]["result_state"] == "SUCCESS_WITH_FAILURES",
@@ -288,7 +306,7 @@ def run():
         sys.stderr.write(d.read_log())
         raise
     finally:
-        for n in ("r", "n", "r3", "n3", "g", "k", "f", "e"):
+        for n in ("r", "n", "r3", "n3", "g", "k", "f", "c", "e"):
             pid = read_pid(d, n)
             if pid and pid_alive(pid):
                 try:
