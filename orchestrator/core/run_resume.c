@@ -67,6 +67,9 @@ int jc_run_resume_plan(struct jc_store *store, const struct jc_job *job,
 {
     struct jc_run_row row;
     struct jc_task_run_row *trs = NULL;
+    struct jc_dag *dag = NULL;
+    const struct jc_task_run_row **last;
+    int64_t *tries;
     size_t ntr = 0, i, k;
     int64_t base;
     int rc;
@@ -76,33 +79,37 @@ int jc_run_resume_plan(struct jc_store *store, const struct jc_job *job,
         return rc;
     base = epoch_base(row.repair_history_json);
     jc_run_row_release(&row);
-    if ((rc = jc_store_task_run_list(store, run_id, &trs, &ntr)))
+    if ((rc = jc_dag_new(&dag, job, 0)))
         return rc;
+    if ((rc = jc_store_task_run_list(store, run_id, &trs, &ntr))) {
+        jc_dag_free(dag);
+        return rc;
+    }
+    last = ju_xcalloc(job->ntasks + 1, sizeof(*last));
+    tries = ju_xcalloc(job->ntasks + 1, sizeof(*tries));
+    for (i = 0; i < ntr; i++) {
+        if (!jc_dag_lookup(dag, trs[i].task_key, &k))
+            continue; /* for_each iterations, tasks no longer in the job */
+        if (trs[i].repair_id >= base)
+            tries[k]++;
+        if (!last[k] || trs[i].attempt_number >= last[k]->attempt_number)
+            last[k] = &trs[i];
+    }
     for (k = 0; k < job->ntasks; k++) {
         const struct jc_task *t = &job->tasks[k];
-        const struct jc_task_run_row *last = NULL;
-        int64_t tries = 0;
         enum jc_result res = JC_RESULT_NONE;
 
-        for (i = 0; i < ntr; i++) {
-            if (strcmp(trs[i].task_key, t->task_key))
-                continue;
-            if (trs[i].repair_id >= base)
-                tries++;
-            if (!last || trs[i].attempt_number >= last->attempt_number)
-                last = &trs[i];
-        }
-        if (!last) {
+        if (!last[k]) {
             strv_push(&p->fresh, &p->nfresh, t->task_key);
             continue;
         }
         p->started = true;
-        if (last->repair_id < base || !last->result_state)
+        if (last[k]->repair_id < base || !last[k]->result_state)
             continue;
-        jc_result_parse(last->result_state, &res);
-        if (last->state_message &&
-            !strncmp(last->state_message, "orphaned", 8)) {
-            if (retries_left(t, tries))
+        jc_result_parse(last[k]->result_state, &res);
+        if (last[k]->state_message &&
+            !strncmp(last[k]->state_message, "orphaned", 8)) {
+            if (retries_left(t, tries[k]))
                 strv_push(&p->retry, &p->nretry, t->task_key);
             else
                 strv_push(&p->spent, &p->nspent, t->task_key);
@@ -112,10 +119,13 @@ int jc_run_resume_plan(struct jc_store *store, const struct jc_job *job,
          * retry it when its process died. */
         if ((res == JC_RESULT_FAILED ||
              (res == JC_RESULT_TIMEDOUT && t->retry_on_timeout)) &&
-            retries_left(t, tries))
+            retries_left(t, tries[k]))
             strv_push(&p->waiting, &p->nwaiting, t->task_key);
     }
+    free(last);
+    free(tries);
     jc_task_run_rows_free(trs, ntr);
+    jc_dag_free(dag);
     p->resumable = p->nretry + p->nwaiting + p->nfresh > 0;
     return 0;
 }
@@ -194,8 +204,9 @@ int jc_run_resume_create(struct jc_run **out, struct jc_store *store,
     struct jc_run_row row;
     struct jc_run *r;
     const char **keys;
-    size_t nkeys = 0, ntr = 0, i, k;
-    int64_t base;
+    size_t nkeys = 0, ntr = 0, i, k, idx;
+    int64_t base, *start;
+    int *tries;
     int rc;
 
     *out = NULL;
@@ -222,28 +233,30 @@ int jc_run_resume_create(struct jc_run **out, struct jc_store *store,
         goto fail;
     /* Retried tasks continue their retry budget and wait for their
      * min_retry_interval_millis from the last attempt's start. */
+    tries = ju_xcalloc(r->n + 1, sizeof(*tries));
+    start = ju_xcalloc(r->n + 1, sizeof(*start));
+    for (i = 0; i < ntr; i++) {
+        if (trs[i].repair_id < base ||
+            !jc_dag_lookup(r->dag, trs[i].task_key, &idx))
+            continue;
+        tries[idx]++;
+        if (trs[i].start_ms > start[idx])
+            start[idx] = trs[i].start_ms;
+    }
     for (k = 0; k < p->nretry + p->nwaiting; k++) {
         const char *key = k < p->nretry ? p->retry[k]
                                         : p->waiting[k - p->nretry];
         struct rtask *rt;
-        size_t idx;
-        int tries = 0;
-        int64_t start = 0;
 
         if (!jc_dag_lookup(r->dag, key, &idx))
             continue;
         rt = &r->tasks[idx];
-        for (i = 0; i < ntr; i++) {
-            if (strcmp(trs[i].task_key, key) || trs[i].repair_id < base)
-                continue;
-            tries++;
-            if (trs[i].start_ms > start)
-                start = trs[i].start_ms;
-        }
-        rt->tries = tries;
-        rt->attempt_start_ms = start;
+        rt->tries = tries[idx];
+        rt->attempt_start_ms = start[idx];
         rt->st = TS_RETRY_WAIT;
     }
+    free(tries);
+    free(start);
     jc_task_run_rows_free(trs, ntr);
     if ((rc = mark_resume(r)))
         goto fail;
