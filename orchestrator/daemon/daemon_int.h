@@ -97,5 +97,6 @@ void dm_sched_job_changed(struct jc_daemon *d, int64_t job_id);
 void dm_sched_free(struct jc_daemon *d);
 
 void dm_jobsdir_scan(struct jc_daemon *d);
+void dm_jobsdir_free(struct jc_daemon *d);
 
 #endif

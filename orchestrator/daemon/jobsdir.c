@@ -182,3 +182,14 @@ void dm_jobsdir_scan(struct jc_daemon *d)
         free(f);
     }
 }
+
+void dm_jobsdir_free(struct jc_daemon *d)
+{
+    while (d->files) {
+        struct jobfile *f = d->files;
+
+        d->files = f->next;
+        free(f->path);
+        free(f);
+    }
+}

@@ -668,6 +668,7 @@ out_http:
     d.http = NULL;
 out_api:
     dm_sched_free(&d);
+    dm_jobsdir_free(&d);
     jc_api_free(d.api);
     if (d.executor && d.executor->ops->destroy)
         d.executor->ops->destroy(d.executor);
