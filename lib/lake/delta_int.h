@@ -146,4 +146,19 @@ int lake_table__read_path(const struct lake_table *t, const struct lake_file *f,
                           const struct lake_scan_opts *opts,
                           struct lake_batch **out);
 
+/* ---- delta_replay.c: shared with delta_snapshot.c and
+ * delta_checkpoint_rows.c ---- */
+/* Record the checkpoint the state was started from. */
+void lake_replay_set_checkpoint(struct lake_replay *r, int64_t v, int parts);
+/* Insert an add (key = path, no deletion vector) whose fields are already
+ * allocated; takes ownership of nf's contents. */
+void lake_replay_insert_add(struct lake_replay *r, struct lake_file *nf);
+/* Replay state equal to snapshot s, or NULL when s has a file with a
+ * deletion vector (its identity is not kept: replay fully). */
+struct lake_replay *lake_replay_from_snapshot(const struct lake_snapshot *s);
+/* Free a NULL-terminated string vector (NULL is fine). */
+void lake_delta__strv_free(char **v);
+/* Free the fields of f and zero it. */
+void lake_delta__file_release(struct lake_file *f);
+
 #endif
