@@ -84,7 +84,7 @@ static void setup(void)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct jc_http_request req;
-    struct jc_http_header hdr = {"Host", "fuzz"};
+    struct jc_http_header hdr = {"Host", "127.0.0.1"};
     struct jc_http_response resp;
     const char *ep;
     char *text;
