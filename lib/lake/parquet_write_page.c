@@ -192,6 +192,12 @@ static void dict_fixed(struct wleaf *wl, const void *src, size_t n)
             key = ((const uint64_t *)src)[i];
             break;
         }
+        if (i > 0 && wl->dkeys[wl->idx[wl->n_idx - 1]] == key) {
+            /* a run of one value: no hashing */
+            wl->idx[wl->n_idx] = wl->idx[wl->n_idx - 1];
+            wl->n_idx++;
+            continue;
+        }
         s = (size_t)mix64(key) & wl->slot_mask;
         for (;;) {
             e = wl->slots[s];
@@ -228,9 +234,17 @@ static void dict_bytes(struct wleaf *wl, struct sacc *st,
     if (!wl->slots)
         dict_rehash(wl);
     for (i = 0; i < n; i++) {
-        uint64_t h = hash_bytes(v[i].p, v[i].n);
-        size_t s = (size_t)h & wl->slot_mask;
+        uint64_t h;
+        size_t s;
         uint32_t e;
+        /* a run of one value (a topic, a constant): no hashing */
+        if (i > 0 && v[i].n == v[i - 1].n &&
+            !memcmp(v[i].p, v[i - 1].p, v[i].n)) {
+            idx_push(wl, wl->idx[wl->n_idx - 1]);
+            continue;
+        }
+        h = hash_bytes(v[i].p, v[i].n);
+        s = (size_t)h & wl->slot_mask;
         for (;;) {
             e = wl->slots[s];
             if (!e)

@@ -82,12 +82,24 @@ static void buf_set(struct ju_buf *b, const char *p, size_t n)
  * two prefixes differ they order the strings as memcmp + length does. */
 static uint64_t bytes_prefix(const char *p, size_t n)
 {
-    unsigned char b[8] = {0};
+    uint64_t x = 0;
 
-    memcpy(b, p, n < 8 ? n : 8);
-    return (uint64_t)b[0] << 56 | (uint64_t)b[1] << 48 | (uint64_t)b[2] << 40 |
-           (uint64_t)b[3] << 32 | (uint64_t)b[4] << 24 | (uint64_t)b[5] << 16 |
-           (uint64_t)b[6] << 8 | (uint64_t)b[7];
+    if (n >= 8)
+        memcpy(&x, p, 8);
+    else
+        memcpy(&x, p, n);
+#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    return __builtin_bswap64(x);
+#else
+    {
+        unsigned char b[8];
+        memcpy(b, &x, 8);
+        return (uint64_t)b[0] << 56 | (uint64_t)b[1] << 48 |
+               (uint64_t)b[2] << 40 | (uint64_t)b[3] << 32 |
+               (uint64_t)b[4] << 24 | (uint64_t)b[5] << 16 |
+               (uint64_t)b[6] << 8 | (uint64_t)b[7];
+    }
+#endif
 }
 
 void lake_parquet__sacc_bytes(struct sacc *s, const char *p, size_t n)
