@@ -72,7 +72,7 @@ char *lake_log_ckpt_path(const char *log_dir, int64_t version, int part,
                          int parts);
 int lake_log_has_commit(const struct lake_log_listing *l, int64_t v);
 
-/* ---- delta_snapshot.c: replay ---- */
+/* ---- replay: delta_replay.c, delta_checkpoint_rows.c, delta_snapshot.c */
 struct lake_replay; /* opaque replay state */
 struct lake_replay *lake_replay_new(void);
 void lake_replay_free(struct lake_replay *r);
