@@ -51,12 +51,18 @@ def test_schedules(d):
     paused = job_id_by_name(d, "paused")
     runs = wait_for(lambda: (lambda r: r if len(r) >= 3 else None)(
         runs_of(d, tick)), timeout=30, what="3 scheduled runs")
-    db = sqlite3.connect(os.path.join(d.home, "jobctl.db"), timeout=5)
-    try:
-        fired = {rid: int(m.split("fire_utc=")[1]) for rid, m in db.execute(
-            "SELECT run_id, message FROM events WHERE type = 'schedule.fire'")}
-    finally:
-        db.close()
+    def fire_events():
+        # the daemon records a tick's schedule.fire event right after the
+        # run it started, so a run just listed may not have it yet
+        db = sqlite3.connect(os.path.join(d.home, "jobctl.db"), timeout=5)
+        try:
+            f = {rid: int(m.split("fire_utc=")[1]) for rid, m in db.execute(
+                "SELECT run_id, message FROM events "
+                "WHERE type = 'schedule.fire'")}
+        finally:
+            db.close()
+        return f if all(r["run_id"] in f for r in runs) else None
+    fired = wait_for(fire_events, timeout=10, what="schedule.fire events")
     for r in runs:
         check(r["trigger"] == "PERIODIC", "scheduled run trigger: %r" % r["trigger"])
         at = fired.get(r["run_id"])
