@@ -19,29 +19,6 @@
 
 #define MAX_COMMIT_ATTEMPTS 100000
 
-struct lake_kv *lake_txn__kv_copy(const struct lake_kv *kv, size_t n)
-{
-    struct lake_kv *o = ju_xcalloc(n + 1, sizeof(*o));
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        o[i].key = ju_xstrdup(kv[i].key);
-        o[i].value = kv[i].value ? ju_xstrdup(kv[i].value) : NULL;
-    }
-    return o;
-}
-
-void lake_txn__kv_free(struct lake_kv *kv, size_t n)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        free(kv[i].key);
-        free(kv[i].value);
-    }
-    free(kv);
-}
-
 static int is_part(const struct lake_snapshot *s, const char *name)
 {
     size_t i;
@@ -112,13 +89,13 @@ static void txn_free(struct lake_txn *tx, int delete_files)
             unlink(tx->adds[i].abs_path);
         free(tx->adds[i].log_path);
         free(tx->adds[i].abs_path);
-        lake_txn__kv_free(tx->adds[i].part, tx->adds[i].npart);
+        lake_delta__kv_free(tx->adds[i].part, tx->adds[i].npart);
         free(tx->adds[i].stats);
     }
     free(tx->adds);
     for (i = 0; i < tx->nremoves; i++) {
         free(tx->removes[i].path);
-        lake_txn__kv_free(tx->removes[i].part, tx->removes[i].npart);
+        lake_delta__kv_free(tx->removes[i].part, tx->removes[i].npart);
     }
     free(tx->removes);
     for (i = 0; i < tx->napps; i++)
@@ -171,7 +148,7 @@ void lake_txn__remove_file(struct lake_txn *tx, const struct lake_file *f,
     JU_ALLOC_GROW(tx->removes, tx->nremoves + 1, tx->aremoves);
     pr = &tx->removes[tx->nremoves++];
     pr->path = ju_xstrdup(f->path);
-    pr->part = lake_txn__kv_copy(f->part, f->npart);
+    pr->part = lake_delta__kv_copy(f->part, f->npart);
     pr->npart = f->npart;
     pr->size = f->size;
     pr->data_change = data_change;

@@ -43,6 +43,9 @@ int64_t lake_fs_now_ms(void);
 int lake_fs_mtime_ms(const char *path, int64_t *ms);
 
 /* ---- delta_path.c ---- */
+/* Deep copy of n partition values (NULL-terminated array) and its free. */
+struct lake_kv *lake_delta__kv_copy(const struct lake_kv *kv, size_t n);
+void lake_delta__kv_free(struct lake_kv *kv, size_t n);
 /* Text of a partition value for column c at row i (NULL for null). */
 char *lake_delta__part_value_text(const struct lake_column *c, size_t i);
 /* Append the value text of a partition string to column c (typed). */

@@ -434,3 +434,26 @@ int lake_delta_parse_decimal(const char *s, int scale, lake_i128 *out)
 {
     return lake_delta__parse_decimal(s, scale, out);
 }
+
+struct lake_kv *lake_delta__kv_copy(const struct lake_kv *kv, size_t n)
+{
+    struct lake_kv *o = ju_xcalloc(n + 1, sizeof(*o));
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        o[i].key = ju_xstrdup(kv[i].key);
+        o[i].value = kv[i].value ? ju_xstrdup(kv[i].value) : NULL;
+    }
+    return o;
+}
+
+void lake_delta__kv_free(struct lake_kv *kv, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        free(kv[i].key);
+        free(kv[i].value);
+    }
+    free(kv);
+}

@@ -689,18 +689,6 @@ void lake_replay_set_checkpoint(struct lake_replay *r, int64_t v, int parts)
 
 /* ---- snapshot -> replay state (incremental refresh) ---- */
 
-static struct lake_kv *kv_dup(const struct lake_kv *kv, size_t n)
-{
-    struct lake_kv *o = ju_xcalloc(n + 1, sizeof(*o));
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        o[i].key = ju_xstrdup(kv[i].key);
-        o[i].value = kv[i].value ? ju_xstrdup(kv[i].value) : NULL;
-    }
-    return o;
-}
-
 static char **strv_dup(char **v)
 {
     size_t n = 0, i;
@@ -764,7 +752,7 @@ struct lake_replay *lake_replay_from_snapshot(const struct lake_snapshot *s)
         fe->live = 1;
         fe->f = *f;
         fe->f.path = ju_xstrdup(f->path);
-        fe->f.part = kv_dup(f->part, f->npart);
+        fe->f.part = lake_delta__kv_copy(f->part, f->npart);
         fe->f.stats = f->stats ? ju_xstrdup(f->stats) : NULL;
     }
     r->tombs = ju_xcalloc(s->ntombstones + 1, sizeof(struct tentry));

@@ -45,7 +45,4 @@ struct lake_txn {
     struct lake_schema data_schema; /* table schema minus partitions */
 };
 
-struct lake_kv *lake_txn__kv_copy(const struct lake_kv *kv, size_t n);
-void lake_txn__kv_free(struct lake_kv *kv, size_t n);
-
 #endif

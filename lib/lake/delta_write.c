@@ -182,7 +182,7 @@ static void record_job(struct lake_txn *tx, struct file_job *j)
     pa->abs_path = j->abs;
     j->abs = NULL;
     pa->log_path = lake_delta_uri_encode(ju_buf_str(&j->rel));
-    pa->part = lake_txn__kv_copy(j->part, j->npart);
+    pa->part = lake_delta__kv_copy(j->part, j->npart);
     pa->npart = j->npart;
     pa->size = (int64_t)j->st.file_size;
     pa->mtime = lake_fs_now_ms();
@@ -494,7 +494,7 @@ int lake_txn_append_batches(struct lake_txn *tx,
     for (b = 0; b < n; b++) {
         for (k = 0; k < ngroups[b]; k++) {
             free(groups[b][k].key);
-            lake_txn__kv_free(groups[b][k].part, s->npartition_cols);
+            lake_delta__kv_free(groups[b][k].part, s->npartition_cols);
             free(groups[b][k].rows);
         }
         free(groups[b]);
