@@ -25,9 +25,9 @@ struct jc_daemon;
 struct drun {
     struct jc_daemon *d;
     struct jc_run *run;
-    struct jc_job *job; /* owned; outlives the run */
+    struct jc_job *job;         /* owned; outlives the run */
     struct jc_accounting *acct; /* cost, remote executor, Delta mirror */
-    int64_t job_id;     /* 0 for runs/submit */
+    int64_t job_id;             /* 0 for runs/submit */
     int64_t run_id;
     struct jc_kv *params;
     size_t nparams;
@@ -36,7 +36,7 @@ struct drun {
     bool started;
     bool finished;
     bool cancel_sent;
-    bool resume;        /* a resumed run: started with jc_run_resume_start */
+    bool resume; /* a resumed run: started with jc_run_resume_start */
     struct drun *next;
 };
 
@@ -76,6 +76,12 @@ int dm_load_job(struct jc_daemon *d, int64_t job_id, struct jc_job **out);
 int dm_trigger(struct jc_daemon *d, struct jc_job *job, int64_t job_id,
                json_t *params, const char *token, const char *trigger,
                const char *run_type, int64_t *run_id);
+/* dm_trigger that also adds event (ev_type, ev_msg) for the new run in the
+ * transaction that creates it. */
+int dm_trigger_ev(struct jc_daemon *d, struct jc_job *job, int64_t job_id,
+                  json_t *params, const char *token, const char *trigger,
+                  const char *run_type, const char *ev_type, const char *ev_msg,
+                  int64_t *run_id);
 /* Run options of r (callbacks, accounting); trigger/run_type may be NULL. */
 int dm_fill_opts(struct jc_daemon *d, struct drun *r, struct jc_run_opts *o,
                  const char *trigger, const char *run_type);

@@ -30,8 +30,8 @@ int dm_load_job(struct jc_daemon *d, int64_t job_id, struct jc_job **out)
     if (rc)
         return jc_err_set(JC_ENOTFOUND, "Job %lld does not exist.",
                           (long long)job_id);
-    settings = json_loads(row.settings_json ? row.settings_json : "{}", 0,
-                          NULL);
+    settings =
+        json_loads(row.settings_json ? row.settings_json : "{}", 0, NULL);
     jc_job_row_release(&row);
     if (!settings)
         return jc_err_set(JC_EINVAL, "job %lld has unreadable settings",
@@ -109,9 +109,8 @@ static void on_run_done(void *arg, struct jc_run *run, enum jc_result result)
 
     (void)run;
     r->finished = true;
-    log_info("run finished: run=%lld job=%lld result=%s",
-             (long long)r->run_id, (long long)r->job_id,
-             jc_result_name(result));
+    log_info("run finished: run=%lld job=%lld result=%s", (long long)r->run_id,
+             (long long)r->job_id, jc_result_name(result));
     /* free and start queued runs outside the engine's callback */
     uv_timer_start(&d->reaper, dm_reap, 0, 0);
 }
@@ -192,13 +191,14 @@ static void params_from_json(struct drun *r, json_t *params)
     if (!json_is_object(params))
         return;
     r->params = ju_xcalloc(json_object_size(params) + 1, sizeof(*r->params));
-    json_object_foreach(params, k, v) {
+    json_object_foreach(params, k, v)
+    {
         r->params[r->nparams].key = ju_xstrdup(k);
         if (json_is_string(v))
             r->params[r->nparams].value = ju_xstrdup(json_string_value(v));
         else
-            r->params[r->nparams].value = json_dumps(v, JSON_ENCODE_ANY |
-                                                            JSON_COMPACT);
+            r->params[r->nparams].value =
+                json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
         if (!r->params[r->nparams].value)
             r->params[r->nparams].value = ju_xstrdup("");
         r->nparams++;
@@ -228,6 +228,15 @@ int dm_trigger(struct jc_daemon *d, struct jc_job *job, int64_t job_id,
                json_t *params, const char *token, const char *trigger,
                const char *run_type, int64_t *run_id)
 {
+    return dm_trigger_ev(d, job, job_id, params, token, trigger, run_type, NULL,
+                         NULL, run_id);
+}
+
+int dm_trigger_ev(struct jc_daemon *d, struct jc_job *job, int64_t job_id,
+                  json_t *params, const char *token, const char *trigger,
+                  const char *run_type, const char *ev_type, const char *ev_msg,
+                  int64_t *run_id)
+{
     struct drun *r;
     struct jc_run_opts o;
     int rc;
@@ -243,8 +252,22 @@ int dm_trigger(struct jc_daemon *d, struct jc_job *job, int64_t job_id,
     r->token = token ? ju_xstrdup(token) : NULL;
     params_from_json(r, params);
     rc = dm_fill_opts(d, r, &o, trigger, run_type);
-    if (!rc)
+    /* the run and the caller's event (a schedule's fire time) are stored
+     * in one transaction: a crash leaves both or neither */
+    if (!rc && ev_type)
+        rc = jc_store_begin(d->store);
+    if (!rc) {
         rc = jc_run_create(&r->run, d->store, job, &o);
+        if (!rc && ev_type &&
+            jc_store_event_add(d->store, jc_run_id(r->run), NULL, ev_type,
+                               ev_msg))
+            log_warn("cannot record %s for run %lld: %s", ev_type,
+                     (long long)jc_run_id(r->run), jc_err_last());
+        /* no rollback: the connection's transaction may also hold other
+         * runs' batched writes; a failed statement undid itself */
+        if (ev_type && jc_store_in_txn(d->store) && jc_store_commit(d->store))
+            log_warn("store commit failed: %s", jc_err_last());
+    }
     if (rc) {
         r->run = NULL;
         dm_drun_free(r);
@@ -267,16 +290,18 @@ int dm_enqueue(struct jc_daemon *d, struct drun *r, bool always_queue)
             r->queued = true;
             jc_store_run_set_state(d->store, r->run_id, "QUEUED", NULL,
                                    "Queued due to reaching maximum concurrent "
-                                   "runs of the job.", 0);
+                                   "runs of the job.",
+                                   0);
             jc_store_event_add(d->store, r->run_id, NULL, "run.queued", "");
-            log_info("run queued: run=%lld job=%lld",
-                     (long long)r->run_id, (long long)r->job_id);
+            log_info("run queued: run=%lld job=%lld", (long long)r->run_id,
+                     (long long)r->job_id);
             return 0;
         }
         jc_store_run_set_state(d->store, r->run_id, "SKIPPED",
                                "MAXIMUM_CONCURRENT_RUNS_REACHED",
                                "Run skipped: the job already has its maximum "
-                               "number of concurrent runs.", jc_now_ms());
+                               "number of concurrent runs.",
+                               jc_now_ms());
         jc_store_event_add(d->store, r->run_id, NULL, "run.skipped",
                            "MAXIMUM_CONCURRENT_RUNS_REACHED");
         r->finished = true;
@@ -302,8 +327,7 @@ static int be_run_now(void *ud, int64_t job_id, json_t *params,
                       run_id);
 }
 
-static int be_submit(void *ud, json_t *body, const char *token,
-                     int64_t *run_id)
+static int be_submit(void *ud, json_t *body, const char *token, int64_t *run_id)
 {
     struct jc_daemon *d = ud;
     struct jc_job *job = NULL;
@@ -315,8 +339,8 @@ static int be_submit(void *ud, json_t *body, const char *token,
     json_object_del(settings, "access_control_list");
     if (json_is_string(json_object_get(settings, "run_name")) &&
         !json_object_get(settings, "name"))
-        json_object_set(settings, "name", json_object_get(settings,
-                                                          "run_name"));
+        json_object_set(settings, "name",
+                        json_object_get(settings, "run_name"));
     if (!json_object_get(settings, "name"))
         json_object_set_new(settings, "name", json_string("Untitled"));
     rc = jc_spec_from_settings(&job, settings, &diags);
@@ -333,12 +357,10 @@ static int be_submit(void *ud, json_t *body, const char *token,
     jc_diags_release(&diags);
     job->max_concurrent_runs = 1000;
     job->job_id = 0;
-    return dm_trigger(d, job, 0, NULL, token, "ONE_TIME", "SUBMIT_RUN",
-                      run_id);
+    return dm_trigger(d, job, 0, NULL, token, "ONE_TIME", "SUBMIT_RUN", run_id);
 }
 
-static void finish_queued(struct jc_daemon *d, struct drun *r,
-                          const char *msg)
+static void finish_queued(struct jc_daemon *d, struct drun *r, const char *msg)
 {
     jc_store_run_set_state(d->store, r->run_id, "TERMINATED", "CANCELED", msg,
                            jc_now_ms());
@@ -419,8 +441,8 @@ static int be_repair(void *ud, int64_t run_id, const char *const *tasks,
     if (row.job_id && !dm_load_job(d, row.job_id, &job)) {
         /* the current settings of the job, as Databricks does */
     } else {
-        json_t *s = json_loads(row.settings_json ? row.settings_json : "{}",
-                               0, NULL);
+        json_t *s =
+            json_loads(row.settings_json ? row.settings_json : "{}", 0, NULL);
         struct jc_diags diags = JC_DIAGS_INIT;
 
         rc = s ? jc_spec_from_settings(&job, s, &diags) : JC_EINVAL;
@@ -428,8 +450,10 @@ static int be_repair(void *ud, int64_t run_id, const char *const *tasks,
         jc_diags_release(&diags);
         if (rc) {
             jc_run_row_release(&row);
-            return jc_err_set(JC_EINVAL, "cannot load the settings of run "
-                              "%lld", (long long)run_id);
+            return jc_err_set(JC_EINVAL,
+                              "cannot load the settings of run "
+                              "%lld",
+                              (long long)run_id);
         }
         job->job_id = row.job_id;
     }
@@ -441,8 +465,8 @@ static int be_repair(void *ud, int64_t run_id, const char *const *tasks,
     params_from_json(r, params);
     rc = dm_fill_opts(d, r, &o, "RETRY", NULL);
     if (!rc)
-        rc = jc_run_repair_create(&r->run, d->store, job, run_id, tasks,
-                                  ntasks, &o);
+        rc = jc_run_repair_create(&r->run, d->store, job, run_id, tasks, ntasks,
+                                  &o);
     if (rc) {
         r->run = NULL;
         dm_drun_free(r);
@@ -531,18 +555,20 @@ static void on_signal(uv_signal_t *s, int signum)
             on_grace(&d->grace);
         return;
     }
-    log_info("shutting down: signal=%d queued=%zu", signum,
-             be_queue_length(d));
+    log_info("shutting down: signal=%d queued=%zu", signum, be_queue_length(d));
     d->stopping = true;
     if (d->http)
         jc_http_server_stop_accepting(d->http);
     for (r = d->runs; r; r = r->next)
         if (r->queued && !r->finished)
-            finish_queued(d, r, "jobctl serve shut down before the run "
-                                "started.");
+            finish_queued(d, r,
+                          "jobctl serve shut down before the run "
+                          "started.");
     uv_timer_start(&d->grace, on_grace,
                    (uint64_t)(d->opts.shutdown_grace_ms > 0
-                                  ? d->opts.shutdown_grace_ms : 0), 0);
+                                  ? d->opts.shutdown_grace_ms
+                                  : 0),
+                   0);
     uv_timer_start(&d->reaper, dm_reap, 0, 0);
 }
 
@@ -598,7 +624,8 @@ int jc_daemon_run(const struct jc_daemon_opts *opts)
     if ((!opts->token || !*opts->token) && !listen_is_loopback(d.opts.listen))
         return jc_err_set(JC_EINVAL,
                           "refusing to listen on '%s' without JOBCTL_TOKEN: "
-                          "set a token or bind 127.0.0.1", d.opts.listen);
+                          "set a token or bind 127.0.0.1",
+                          d.opts.listen);
     d.loop = ju_xcalloc(1, sizeof(*d.loop));
     uv_loop_init(d.loop);
     rc = jc_store_open(&d.store, opts->home);

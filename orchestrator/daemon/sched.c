@@ -25,8 +25,8 @@ struct sched_ent {
     bool valid;
     struct jc_cron *cron;
     const struct jc_tz *tz;
-    int64_t next;  /* UTC seconds of the next fire; 0 = none */
-    int64_t last;  /* UTC seconds of the last fire; 0 = never */
+    int64_t next; /* UTC seconds of the next fire; 0 = none */
+    int64_t last; /* UTC seconds of the last fire; 0 = never */
     bool seen;
     struct sched_ent *next_ent;
 };
@@ -106,9 +106,8 @@ static void plan_next(struct jc_daemon *d, struct sched_ent *e, bool startup)
     e->next = 0;
     if (!e->valid || e->paused)
         return;
-    if (startup && e->last > 0 &&
-        !jc_cron_next(e->cron, e->tz, e->last, &n) && n <= now &&
-        now - n <= d->opts.catchup_window_s) {
+    if (startup && e->last > 0 && !jc_cron_next(e->cron, e->tz, e->last, &n) &&
+        n <= now && now - n <= d->opts.catchup_window_s) {
         /* one missed tick while we were down: fire it now, once */
         e->next = n;
         return;
@@ -152,11 +151,11 @@ static void configure(struct jc_daemon *d, int64_t job_id, json_t *settings,
     e->valid = false;
     if (expr) {
         if (jc_cron_parse(&e->cron, expr, err, sizeof(err))) {
-            log_warn("bad schedule: job=%lld error='%s'",
-                     (long long)job_id, err);
+            log_warn("bad schedule: job=%lld error='%s'", (long long)job_id,
+                     err);
         } else if (jc_tz_load(&e->tz, tz)) {
-            log_warn("unknown timezone: job=%lld tz='%s'",
-                     (long long)job_id, tz);
+            log_warn("unknown timezone: job=%lld tz='%s'", (long long)job_id,
+                     tz);
         } else {
             e->valid = true;
         }
@@ -164,8 +163,9 @@ static void configure(struct jc_daemon *d, int64_t job_id, json_t *settings,
     plan_next(d, e, startup);
     if (e->valid)
         log_info("schedule: job=%lld cron='%s' tz=%s paused=%d "
-                 "next=%lld", (long long)job_id, e->expr, e->tz_name,
-                 (int)e->paused, (long long)e->next);
+                 "next=%lld",
+                 (long long)job_id, e->expr, e->tz_name, (int)e->paused,
+                 (long long)e->next);
 }
 
 static void refresh(struct jc_daemon *d, bool startup)
@@ -181,8 +181,8 @@ static void refresh(struct jc_daemon *d, bool startup)
     for (e = d->sched; e; e = e->next_ent)
         e->seen = false;
     for (i = 0; i < n; i++) {
-        json_t *s = json_loads(rows[i].settings_json ? rows[i].settings_json
-                                                     : "{}", 0, NULL);
+        json_t *s = json_loads(
+            rows[i].settings_json ? rows[i].settings_json : "{}", 0, NULL);
 
         configure(d, rows[i].job_id, s, startup);
         json_decref(s);
@@ -221,19 +221,23 @@ static void fire(struct jc_daemon *d, struct sched_ent *e, int64_t at)
     int rc;
 
     d->last_lag_s = (double)(jc_now_ms() - at * 1000) / 1000.0;
-    rc = dm_load_job(d, e->job_id, &job);
-    if (!rc)
-        rc = dm_trigger(d, job, e->job_id, NULL, NULL, "PERIODIC", "JOB_RUN",
-                        &run_id);
-    if (rc)
-        log_warn("scheduled run failed to start: job=%lld error='%s'",
-                 (long long)e->job_id, jc_err_last());
-    else
-        log_info("scheduled run: job=%lld run=%lld at=%lld",
-                 (long long)e->job_id, (long long)run_id, (long long)at);
     snprintf(msg, sizeof(msg), "job_id=%lld fire_utc=%lld",
              (long long)e->job_id, (long long)at);
-    jc_store_event_add(d->store, run_id, NULL, "schedule.fire", msg);
+    rc = dm_load_job(d, e->job_id, &job);
+    /* the fire time is stored with the run it started (one transaction):
+     * a crash in between cannot make the restart run the tick again */
+    if (!rc)
+        rc = dm_trigger_ev(d, job, e->job_id, NULL, NULL, "PERIODIC", "JOB_RUN",
+                           "schedule.fire", msg, &run_id);
+    if (rc) {
+        log_warn("scheduled run failed to start: job=%lld error='%s'",
+                 (long long)e->job_id, jc_err_last());
+        /* the tick is spent all the same (not retried on every loop) */
+        jc_store_event_add(d->store, 0, NULL, "schedule.fire", msg);
+    } else {
+        log_info("scheduled run: job=%lld run=%lld at=%lld",
+                 (long long)e->job_id, (long long)run_id, (long long)at);
+    }
     e->last = at;
 }
 
@@ -254,9 +258,8 @@ void dm_sched_tick(struct jc_daemon *d)
         fire(d, e, at);
         /* skip any other ticks already past: at most one run per tick */
         e->next = 0;
-        if (!jc_cron_next(e->cron, e->tz, at > now_ms / 1000 ? at
-                                                            : now_ms / 1000,
-                          &n))
+        if (!jc_cron_next(e->cron, e->tz,
+                          at > now_ms / 1000 ? at : now_ms / 1000, &n))
             e->next = n;
     }
 }

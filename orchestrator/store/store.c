@@ -104,7 +104,8 @@ static int migrate(struct jc_store *s)
     if (cur > jc_store_schema_latest())
         return jc_err_set(JC_EUNSUPPORTED,
                           "database schema version %d is newer than this "
-                          "jobctl (%d)", cur, jc_store_schema_latest());
+                          "jobctl (%d)",
+                          cur, jc_store_schema_latest());
     for (i = 0; i < jc_nmigrations; i++) {
         char pragma[64];
         int rc;
@@ -218,6 +219,11 @@ int jc_store_commit(struct jc_store *s)
     return 0;
 }
 
+bool jc_store_in_txn(const struct jc_store *s)
+{
+    return s->txn_depth > 0;
+}
+
 int jc_store_rollback(struct jc_store *s)
 {
     if (s->txn_depth <= 0)
@@ -250,7 +256,8 @@ static void job_from_row(sqlite3_stmt *st, struct jc_job_row *r)
     r->updated_ms = sqlite3_column_int64(st, 5);
 }
 
-#define JOB_COLS "job_id, name, settings_json, source_path, created_ms, updated_ms"
+#define JOB_COLS                                                               \
+    "job_id, name, settings_json, source_path, created_ms, updated_ms"
 
 static int job_query_one(struct jc_store *s, const char *sql, int64_t id,
                          const char *text, struct jc_job_row *out)
@@ -325,11 +332,14 @@ int jc_store_job_put(struct jc_store *s, int64_t *job_id, const char *name,
     if (!settings_json)
         settings_json = "{}";
     if (id <= 0 && source_path)
-        id = find_job_id(s, "SELECT job_id FROM jobs WHERE source_path = ? "
-                            "ORDER BY job_id DESC LIMIT 1", source_path);
+        id = find_job_id(s,
+                         "SELECT job_id FROM jobs WHERE source_path = ? "
+                         "ORDER BY job_id DESC LIMIT 1",
+                         source_path);
     if (id <= 0 && !source_path)
-        id = find_job_id(s, "SELECT job_id FROM jobs WHERE name = ? AND "
-                            "source_path IS NULL ORDER BY job_id DESC LIMIT 1",
+        id = find_job_id(s,
+                         "SELECT job_id FROM jobs WHERE name = ? AND "
+                         "source_path IS NULL ORDER BY job_id DESC LIMIT 1",
                          name);
     if (sqlite3_prepare_v2(s->db,
                            "INSERT INTO jobs (job_id, name, settings_json, "
@@ -367,8 +377,9 @@ int jc_store_job_list(struct jc_store *s, struct jc_job_row **rows, size_t *n)
 
     *rows = NULL;
     *n = 0;
-    if (sqlite3_prepare_v2(s->db, "SELECT " JOB_COLS " FROM jobs ORDER BY job_id",
-                           -1, &st, NULL))
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT " JOB_COLS " FROM jobs ORDER BY job_id", -1,
+                           &st, NULL))
         return db_err(s, "job list");
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         JU_ALLOC_GROW(*rows, *n + 1, alloc);

@@ -41,13 +41,16 @@ int jc_store_schema_version(struct jc_store *s);
 int jc_store_begin(struct jc_store *s);
 int jc_store_commit(struct jc_store *s);
 int jc_store_rollback(struct jc_store *s);
+/* Whether a transaction is open (a failed statement may have rolled the
+ * whole transaction back already). */
+bool jc_store_in_txn(const struct jc_store *s);
 
 /* ---- jobs ---- */
 struct jc_job_row {
     int64_t job_id;
     char *name;
-    char *settings_json;   /* JobSettings (secrets never stored) */
-    char *source_path;     /* NULL when created through the API */
+    char *settings_json; /* JobSettings (secrets never stored) */
+    char *source_path;   /* NULL when created through the API */
     int64_t created_ms;
     int64_t updated_ms;
 };
@@ -58,7 +61,8 @@ struct jc_job_row {
  */
 int jc_store_job_put(struct jc_store *s, int64_t *job_id, const char *name,
                      const char *settings_json, const char *source_path);
-int jc_store_job_get(struct jc_store *s, int64_t job_id, struct jc_job_row *out);
+int jc_store_job_get(struct jc_store *s, int64_t job_id,
+                     struct jc_job_row *out);
 int jc_store_job_find(struct jc_store *s, const char *name,
                       struct jc_job_row *out);
 int jc_store_job_list(struct jc_store *s, struct jc_job_row **rows, size_t *n);
@@ -68,13 +72,14 @@ void jc_job_rows_free(struct jc_job_row *rows, size_t n);
 
 /* ---- runs ---- */
 struct jc_run_row {
-    int64_t run_id;            /* unique, never reused; shared with task runs */
+    int64_t run_id; /* unique, never reused; shared with task runs */
     int64_t job_id;
     char *run_name;
-    char *run_type;            /* JOB_RUN | SUBMIT_RUN */
-    char *trigger;             /* ONE_TIME | PERIODIC | RETRY ... */
-    char *life_cycle_state;    /* QUEUED PENDING RUNNING TERMINATING TERMINATED ... */
-    char *result_state;        /* NULL while not terminal */
+    char *run_type;         /* JOB_RUN | SUBMIT_RUN */
+    char *trigger;          /* ONE_TIME | PERIODIC | RETRY ... */
+    char *life_cycle_state; /* QUEUED PENDING RUNNING TERMINATING TERMINATED ...
+                             */
+    char *result_state;     /* NULL while not terminal */
     char *state_message;
     int64_t start_ms;
     int64_t end_ms;            /* 0 while running */
@@ -82,10 +87,10 @@ struct jc_run_row {
     char *repair_history_json; /* [{type, id, start_time, end_time, ...}] */
     char *settings_json;       /* JobSettings snapshot the run used */
     char *idempotency_token;
-    char *workspace;           /* local workspace dir used */
+    char *workspace; /* local workspace dir used */
     int64_t repair_count;
-    int owner_pid;             /* process driving the run */
-    int64_t owner_start;       /* its /proc start time (clock ticks) */
+    int owner_pid;       /* process driving the run */
+    int64_t owner_start; /* its /proc start time (clock ticks) */
     char *owner_boot_id;
 };
 /*
@@ -95,16 +100,16 @@ struct jc_run_row {
  */
 int jc_store_run_insert(struct jc_store *s, struct jc_run_row *r);
 /* Update state columns; result/msg may be NULL; end_ms 0 keeps running. */
-int jc_store_run_set_state(struct jc_store *s, int64_t run_id,
-                           const char *life, const char *result,
-                           const char *msg, int64_t end_ms);
+int jc_store_run_set_state(struct jc_store *s, int64_t run_id, const char *life,
+                           const char *result, const char *msg, int64_t end_ms);
 /* Rewrite every column of r (by r->run_id). */
 int jc_store_run_update(struct jc_store *s, const struct jc_run_row *r);
-int jc_store_run_get(struct jc_store *s, int64_t run_id, struct jc_run_row *out);
+int jc_store_run_get(struct jc_store *s, int64_t run_id,
+                     struct jc_run_row *out);
 struct jc_run_filter {
-    int64_t job_id;      /* 0 = any */
-    bool active_only;    /* life_cycle_state not terminal */
-    size_t limit;        /* 0 = 25 */
+    int64_t job_id;   /* 0 = any */
+    bool active_only; /* life_cycle_state not terminal */
+    size_t limit;     /* 0 = 25 */
     size_t offset;
 };
 /* Newest first. */
@@ -132,24 +137,24 @@ bool jc_life_cycle_terminal(const char *life);
 
 /* ---- task runs (one row per attempt) ---- */
 struct jc_task_run_row {
-    int64_t task_run_id;       /* allocated on insert, never equal to a run_id */
+    int64_t task_run_id; /* allocated on insert, never equal to a run_id */
     int64_t run_id;
     char *task_key;
-    int attempt_number;        /* 0-based */
-    int64_t repair_id;         /* 0 = original run */
+    int attempt_number; /* 0-based */
+    int64_t repair_id;  /* 0 = original run */
     char *life_cycle_state;
     char *result_state;
     char *state_message;
     int64_t start_ms;
     int64_t end_ms;
-    int exit_code;             /* -1 = none */
-    char *executor;            /* "local" | "databricks" */
+    int exit_code;  /* -1 = none */
+    char *executor; /* "local" | "databricks" */
     char *remote_run_id;
     char *log_path;
     double cpu_user_s;
     double cpu_sys_s;
     int64_t max_rss_kb;
-    int64_t read_bytes;        /* -1 = unknown */
+    int64_t read_bytes; /* -1 = unknown */
     int64_t write_bytes;
     double cost;
     char *resolved_params_json;
@@ -158,7 +163,8 @@ struct jc_task_run_row {
 };
 int jc_store_task_run_insert(struct jc_store *s, struct jc_task_run_row *r);
 /* Rewrite every column of r (by r->task_run_id). */
-int jc_store_task_run_update(struct jc_store *s, const struct jc_task_run_row *r);
+int jc_store_task_run_update(struct jc_store *s,
+                             const struct jc_task_run_row *r);
 int jc_store_task_run_get(struct jc_store *s, int64_t task_run_id,
                           struct jc_task_run_row *out);
 /* All attempts of a run ordered by task_run_id. */
@@ -170,8 +176,8 @@ void jc_task_run_rows_free(struct jc_task_run_row *rows, size_t n);
 /* ---- task values ---- */
 /* value is the literal text written by the task (stored as given). */
 int jc_store_task_value_set(struct jc_store *s, int64_t run_id,
-                            const char *task_key, int attempt,
-                            const char *key, const char *value);
+                            const char *task_key, int attempt, const char *key,
+                            const char *value);
 /* Latest attempt's value; JC_ENOTFOUND when unset. *out malloc'd. */
 int jc_store_task_value_get(struct jc_store *s, int64_t run_id,
                             const char *task_key, const char *key, char **out);
@@ -190,9 +196,9 @@ void jc_task_values_free(struct jc_task_value *vals, size_t n);
 struct jc_event_row {
     int64_t event_id;
     int64_t ts_ms;
-    int64_t run_id;      /* 0 = none */
-    char *task_key;      /* NULL = run level */
-    char *type;          /* "run.start", "task.end", ... */
+    int64_t run_id; /* 0 = none */
+    char *task_key; /* NULL = run level */
+    char *type;     /* "run.start", "task.end", ... */
     char *message;
 };
 int jc_store_event_add(struct jc_store *s, int64_t run_id, const char *task_key,
@@ -214,8 +220,7 @@ bool jc_store_owner_alive(int pid, int64_t start, const char *boot_id);
  */
 int jc_store_settle_orphans(struct jc_store *s);
 /* Same, and *ids (malloc'd, may be NULL) gets the run ids settled. */
-int jc_store_settle_orphans_ex(struct jc_store *s, int64_t **ids,
-                               size_t *nids);
+int jc_store_settle_orphans_ex(struct jc_store *s, int64_t **ids, size_t *nids);
 
 int64_t jc_now_ms(void);
 
